@@ -1,0 +1,21 @@
+from django.db import models
+
+
+class JournalAction(models.TextChoices):
+    """Every kind of business event the journal records. Rooms add their events here."""
+
+    ROLE_GRANTED = "ROLE_GRANTED", "Rôle attribué"
+    ROLE_REVOKED = "ROLE_REVOKED", "Rôle retiré"
+    USER_DISABLED = "USER_DISABLED", "Compte désactivé"
+    PERMISSIONS_SYNCED = "PERMISSIONS_SYNCED", "Droits resynchronisés"
+    FINESS_IMPORTED = "FINESS_IMPORTED", "Import FINESS"
+    MEMBER_ADMITTED = "MEMBER_ADMITTED", "Membre admis"
+    MEMBER_WITHDRAWN = "MEMBER_WITHDRAWN", "Retrait d'un membre"
+    MEMBER_EXCLUDED = "MEMBER_EXCLUDED", "Exclusion d'un membre"
+    MEMBERSHIP_TERMS_CHANGED = "MEMBERSHIP_TERMS_CHANGED", "Conditions d'adhésion modifiées"
+    DEROGATION_RECORDED = "DEROGATION_RECORDED", "Dérogation enregistrée"
+    GHT_MEMBERSHIP_RECORDED = "GHT_MEMBERSHIP_RECORDED", "Appartenance à un GHT enregistrée"
+    DOCUMENT_REQUESTED = "DOCUMENT_REQUESTED", "Document demandé"
+    DOCUMENT_ISSUED = "DOCUMENT_ISSUED", "Document produit"
+    DOCUMENT_FINALISED = "DOCUMENT_FINALISED", "Document finalisé"
+    ARS_READ = "ARS_READ", "Consultation par l'ARS"

@@ -1,0 +1,70 @@
+import pgtrigger
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from core.enums import JournalAction
+
+
+class TimeStampedModel(models.Model):
+    created_at = models.DateTimeField("créé le", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class JournalImmutableError(Exception):
+    """The journal is append-only: its rows are never updated or deleted."""
+
+
+class JournalQuerySet(models.QuerySet["JournalEntry"]):
+    def update(self, **kwargs):
+        raise JournalImmutableError("Le journal ne peut pas être modifié.")
+
+    def delete(self):
+        raise JournalImmutableError("Le journal ne peut pas être effacé.")
+
+    def for_target(self, obj: models.Model) -> "JournalQuerySet":
+        return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
+
+
+class JournalEntry(models.Model):
+    """One business event (member admitted, role granted, document issued, ARS read…).
+
+    Append-only: the ORM refuses update and delete, and a PostgreSQL trigger refuses them too.
+    """
+
+    at = models.DateTimeField("date", auto_now_add=True, db_index=True)
+    action = models.CharField("action", max_length=40, choices=JournalAction.choices, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, blank=True, on_delete=models.PROTECT
+    )
+    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    target_id = models.CharField(max_length=64, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    target_repr = models.CharField("objet", max_length=300, blank=True)
+    facts = models.JSONField("faits", default=dict, blank=True)
+
+    objects = JournalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "entrée du journal"
+        verbose_name_plural = "journal"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id", "-at"])]
+        triggers = [
+            pgtrigger.Protect(name="journal_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} — {self.target_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise JournalImmutableError("Le journal ne peut pas être modifié.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise JournalImmutableError("Le journal ne peut pas être effacé.")

@@ -1,0 +1,4 @@
+from gtsms.celery import app as celery_app
+
+
+__all__ = ["celery_app"]

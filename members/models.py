@@ -1,0 +1,400 @@
+"""Who the establishments are, which groupements exist, and who is a member of which, when.
+
+Membership history is never overwritten: a ``Membership`` row is one period of belonging (from
+admission to leaving) and its ``MembershipTerms`` rows are the dated states of its voting rights and
+contribution share as the convention constitutive sets them.
+"""
+
+import datetime
+
+import pghistory
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from core.models import TimeStampedModel
+from core.validators import validate_finess, validate_siren, validate_siret
+from members.enums import (
+    Decision,
+    DerogationGround,
+    GroupementKind,
+    GroupementStatus,
+    LeaveReason,
+    MembershipCategory,
+    Opinion,
+)
+
+
+class DateRange(Func):
+    """``daterange(start, end, '[)')``: a period that includes its first day and excludes its last."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+class Region(models.Model):
+    code = models.CharField("code INSEE", max_length=3, primary_key=True)
+    name = models.CharField("nom", max_length=100)
+
+    class Meta:
+        verbose_name = "région"
+        ordering = ["name"]
+        permissions = [("review_region", "Peut consulter les groupements de la région (ARS)")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Departement(models.Model):
+    code = models.CharField("code INSEE", max_length=3, primary_key=True)
+    name = models.CharField("nom", max_length=100)
+    region = models.ForeignKey(Region, verbose_name="région", on_delete=models.PROTECT, related_name="departements")
+
+    class Meta:
+        verbose_name = "département"
+        ordering = ["code"]
+        permissions = [("read_departement", "Peut consulter les groupements du département (conseil départemental)")]
+
+    def __str__(self) -> str:
+        return f"{self.code} – {self.name}"
+
+
+class GroupementQuerySet(models.QuerySet["Groupement"]):
+    def active(self) -> "GroupementQuerySet":
+        return self.exclude(status=GroupementStatus.DISSOLVED)
+
+
+@pghistory.track()
+class Groupement(TimeStampedModel):
+    kind = models.CharField("type", max_length=5, choices=GroupementKind.choices, default=GroupementKind.GTSMS)
+    name = models.CharField("nom", max_length=200)
+    slug = models.SlugField("identifiant court", max_length=80, unique=True)
+    finess_ej = models.CharField("FINESS juridique", max_length=9, blank=True, validators=[validate_finess])
+    siren = models.CharField("SIREN", max_length=9, blank=True, validators=[validate_siren])
+    seat_address = models.CharField("adresse du siège", max_length=200, blank=True)
+    seat_postal_code = models.CharField("code postal du siège", max_length=5, blank=True)
+    seat_city = models.CharField("commune du siège", max_length=100, blank=True)
+    region = models.ForeignKey(Region, verbose_name="région", on_delete=models.PROTECT, related_name="groupements")
+    departements = models.ManyToManyField(Departement, verbose_name="départements", related_name="groupements")
+    status = models.CharField(
+        "statut", max_length=12, choices=GroupementStatus.choices, default=GroupementStatus.CONSTITUTING
+    )
+    # Legal personality is acquired on transmission of the convention to the DG ARS, then the
+    # convention is published in the recueil des actes administratifs (decree.md §2, rules 2.3–2.4).
+    convention_transmitted_on = models.DateField("convention transmise au DG ARS le", null=True, blank=True)
+    publication_reference = models.CharField("référence de publication (RAA)", max_length=200, blank=True)
+    published_on = models.DateField("publiée le", null=True, blank=True)
+    dissolved_on = models.DateField("dissous le", null=True, blank=True)
+
+    objects = GroupementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "groupement"
+        ordering = ["name"]
+        permissions = [
+            ("manage_groupement", "Peut gérer le groupement"),
+            ("manage_members", "Peut enregistrer les admissions, retraits et exclusions"),
+            ("generate_documents", "Peut produire les documents du groupement"),
+            ("finalise_documents", "Peut finaliser les documents du groupement"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(published_on__isnull=True) | Q(convention_transmitted_on__isnull=False),
+                name="groupement_published_after_transmitted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GroupementUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Groupement, on_delete=models.CASCADE)
+
+
+class GroupementGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Groupement, on_delete=models.CASCADE)
+
+
+class FinessAddressMixin(models.Model):
+    """The address as FINESS writes it, column by column."""
+
+    street_number = models.CharField("numéro de voie", max_length=10, blank=True)
+    street_type = models.CharField("type de voie", max_length=10, blank=True)
+    street_name = models.CharField("voie", max_length=100, blank=True)
+    street_complement = models.CharField("complément de voie", max_length=10, blank=True)
+    locality = models.CharField("lieu-dit ou boîte postale", max_length=100, blank=True)
+    distribution_complement = models.CharField("complément de distribution", max_length=100, blank=True)
+    commune_code = models.CharField("code commune", max_length=5, blank=True)
+    routing_line = models.CharField("ligne d'acheminement", max_length=100, blank=True)
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    fax = models.CharField("télécopie", max_length=20, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def address_line(self) -> str:
+        parts = [self.street_number, self.street_complement, self.street_type, self.street_name]
+        street = " ".join(p for p in parts if p)
+        return ", ".join(p for p in [street, self.locality] if p)
+
+    @property
+    def postal_code(self) -> str:
+        head = self.routing_line[:5]
+        return head if head.isdigit() else ""
+
+    @property
+    def city(self) -> str:
+        return self.routing_line[6:] if self.postal_code else self.routing_line
+
+
+@pghistory.track()
+class LegalEntity(FinessAddressMixin, TimeStampedModel):
+    """A FINESS juridique (EJ): the legal entity that manages one or more establishments."""
+
+    finess = models.CharField("FINESS juridique", max_length=9, unique=True, validators=[validate_finess])
+    name = models.CharField("raison sociale", max_length=200)
+    long_name = models.CharField("raison sociale longue", max_length=300, blank=True)
+    complement = models.CharField("complément de raison sociale", max_length=200, blank=True)
+    departement_code = models.CharField("département (FINESS)", max_length=3, blank=True, db_index=True)
+    statut_code = models.CharField("statut juridique", max_length=3, blank=True, db_index=True)
+    statut_label = models.CharField("libellé du statut juridique", max_length=200, blank=True)
+    category_code = models.CharField("catégorie d'entité juridique", max_length=4, blank=True)
+    category_label = models.CharField("libellé de la catégorie", max_length=200, blank=True)
+    siren = models.CharField("SIREN", max_length=9, blank=True)
+    ape_code = models.CharField("code APE", max_length=6, blank=True)
+    created_on = models.DateField("date de création", null=True, blank=True)
+    finess_updated_on = models.DateField("mise à jour FINESS", null=True, blank=True)
+    closed = models.BooleanField("fermée", default=False)
+    closed_on = models.DateField("fermée le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "entité juridique"
+        verbose_name_plural = "entités juridiques"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.finess})"
+
+
+@pghistory.track()
+class Establishment(FinessAddressMixin, TimeStampedModel):
+    """A FINESS établissement (ET): one site, managed by one legal entity."""
+
+    finess = models.CharField("FINESS établissement", max_length=9, unique=True, validators=[validate_finess])
+    legal_entity = models.ForeignKey(
+        LegalEntity, verbose_name="entité juridique", on_delete=models.PROTECT, related_name="establishments"
+    )
+    name = models.CharField("raison sociale", max_length=200)
+    long_name = models.CharField("raison sociale longue", max_length=300, blank=True)
+    complement = models.CharField("complément de raison sociale", max_length=200, blank=True)
+    departement = models.ForeignKey(
+        Departement, verbose_name="département", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="establishments",
+    )  # fmt: skip
+    category_code = models.CharField("catégorie", max_length=4, blank=True, db_index=True)
+    category_label = models.CharField("libellé de la catégorie", max_length=200, blank=True)
+    aggregate_code = models.CharField("agrégat de catégorie", max_length=4, blank=True)
+    aggregate_label = models.CharField("libellé de l'agrégat", max_length=200, blank=True)
+    siret = models.CharField("SIRET", max_length=14, blank=True, validators=[validate_siret])
+    ape_code = models.CharField("code APE", max_length=6, blank=True)
+    mft_code = models.CharField("mode de fixation des tarifs", max_length=3, blank=True)
+    mft_label = models.CharField("libellé du mode de fixation des tarifs", max_length=200, blank=True)
+    sph_code = models.CharField("code SPH", max_length=3, blank=True)
+    sph_label = models.CharField("libellé SPH", max_length=200, blank=True)
+    opened_on = models.DateField("date d'ouverture", null=True, blank=True)
+    authorized_on = models.DateField("date d'autorisation", null=True, blank=True)
+    finess_updated_on = models.DateField("mise à jour FINESS", null=True, blank=True)
+    coord_x = models.DecimalField("coordonnée X", max_digits=12, decimal_places=2, null=True, blank=True)
+    coord_y = models.DecimalField("coordonnée Y", max_digits=12, decimal_places=2, null=True, blank=True)
+    coord_source = models.CharField("source des coordonnées", max_length=200, blank=True)
+    latitude = models.DecimalField("latitude", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("longitude", max_digits=9, decimal_places=6, null=True, blank=True)
+    closed = models.BooleanField("fermé", default=False, db_index=True)
+    closed_on = models.DateField("fermé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "établissement"
+        ordering = ["name"]
+        permissions = [("direct_establishment", "Peut agir comme directeur de l'établissement")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.finess})"
+
+
+class EstablishmentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Establishment, on_delete=models.CASCADE)
+
+
+class EstablishmentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Establishment, on_delete=models.CASCADE)
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def active_on(self, day: datetime.date | None = None) -> "MembershipQuerySet":
+        day = day or timezone.localdate()
+        return self.filter(admitted_on__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+    def members(self) -> "MembershipQuerySet":
+        """Members proper (obligatoires and facultatifs), not partners by convention."""
+        return self.exclude(category=MembershipCategory.PARTNER)
+
+
+@pghistory.track()
+class Membership(TimeStampedModel):
+    """One period during which a legal entity belongs to a groupement (admission → leaving)."""
+
+    groupement = models.ForeignKey(
+        Groupement, verbose_name="groupement", on_delete=models.PROTECT, related_name="memberships"
+    )
+    legal_entity = models.ForeignKey(
+        LegalEntity, verbose_name="entité juridique", on_delete=models.PROTECT, related_name="memberships"
+    )
+    # Copied from the groupement so that the database can hold the one-GTSMS-at-a-time rule.
+    groupement_kind = models.CharField("type de groupement", max_length=5, choices=GroupementKind.choices)
+    category = models.CharField("catégorie", max_length=10, choices=MembershipCategory.choices)
+    founding = models.BooleanField("membre fondateur", default=False)
+    admitted_on = models.DateField("date d'admission")
+    admission_act = models.CharField("acte d'admission", max_length=300)
+    left_on = models.DateField("date de sortie", null=True, blank=True)
+    leave_reason = models.CharField("motif de sortie", max_length=12, choices=LeaveReason.choices, blank=True)
+    leave_act = models.CharField("acte de sortie", max_length=300, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "adhésion"
+        ordering = ["groupement", "admitted_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gt=F("admitted_on")),
+                name="membership_left_after_admitted",
+            ),
+            models.CheckConstraint(
+                condition=(Q(left_on__isnull=True) & Q(leave_reason="") & Q(leave_act=""))
+                | (Q(left_on__isnull=False) & ~Q(leave_reason="") & ~Q(leave_act="")),
+                name="membership_leave_fields_together",
+            ),
+            # L. 312-7-2 I CASF: a legal entity belongs to one GTSMS at a time (partners excepted).
+            ExclusionConstraint(
+                name="membership_one_gtsms_at_a_time",
+                expressions=[
+                    ("legal_entity", RangeOperators.EQUAL),
+                    (DateRange("admitted_on", "left_on"), RangeOperators.OVERLAPS),
+                ],
+                condition=Q(groupement_kind=GroupementKind.GTSMS) & ~Q(category=MembershipCategory.PARTNER),
+                violation_error_message="Cette entité juridique est déjà membre d'un autre GTSMS sur cette période.",
+            ),
+            # The same entity cannot have two overlapping periods in the same groupement.
+            ExclusionConstraint(
+                name="membership_no_overlap_in_groupement",
+                expressions=[
+                    ("groupement", RangeOperators.EQUAL),
+                    ("legal_entity", RangeOperators.EQUAL),
+                    (DateRange("admitted_on", "left_on"), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message="Cette entité juridique est déjà rattachée à ce groupement sur cette période.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity.name} — {self.groupement.name}"
+
+
+@pghistory.track()
+class MembershipTerms(TimeStampedModel):
+    """The voting rights and contribution share of a member from a date, as the convention sets them.
+
+    Rights are proportional to apports or to the contribution to running costs (R. 312-194-12 CASF);
+    contributions are revised each year with the budget (R. 312-194-7 8°).
+    """
+
+    membership = models.ForeignKey(Membership, verbose_name="adhésion", on_delete=models.PROTECT, related_name="terms")
+    valid_from = models.DateField("applicable à partir du")
+    voting_rights = models.DecimalField("droits de vote", max_digits=9, decimal_places=2)
+    contribution_share = models.DecimalField("part des charges (%)", max_digits=7, decimal_places=4)
+    act = models.CharField("acte", max_length=300)
+
+    class Meta:
+        verbose_name = "conditions d'adhésion"
+        verbose_name_plural = "conditions d'adhésion"
+        ordering = ["membership", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "valid_from"], name="membership_terms_one_per_day"),
+            models.CheckConstraint(condition=Q(voting_rights__gte=0), name="membership_terms_rights_positive"),
+            models.CheckConstraint(
+                condition=Q(contribution_share__gte=0) & Q(contribution_share__lte=100),
+                name="membership_terms_share_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} à partir du {self.valid_from}"
+
+
+@pghistory.track()
+class Derogation(TimeStampedModel):
+    """A request by a mandatory establishment not to join a GTSMS or GHT (R. 312-194-32 CASF).
+
+    The request goes to the DG ARS by any means giving a date certaine; the PCD has one month for
+    an opinion; silence of the DG ARS for two months after receipt means refusal. The status is
+    computed from these dates by ``members.eligibility.derogation_status``.
+    """
+
+    legal_entity = models.ForeignKey(
+        LegalEntity, verbose_name="entité juridique", on_delete=models.PROTECT, related_name="derogations"
+    )
+    ground = models.CharField("motif", max_length=20, choices=DerogationGround.choices)
+    received_on = models.DateField("reçue par le DG ARS le")
+    pcd_referred_on = models.DateField("transmise au président du conseil départemental le", null=True, blank=True)
+    pcd_opinion = models.CharField("avis du PCD", max_length=12, choices=Opinion.choices, blank=True)
+    pcd_opinion_on = models.DateField("avis rendu le", null=True, blank=True)
+    decision = models.CharField("décision du DG ARS", max_length=8, choices=Decision.choices, blank=True)
+    decision_on = models.DateField("décision le", null=True, blank=True)
+    reference = models.CharField("référence", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "dérogation"
+        ordering = ["-received_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="") | Q(decision_on__isnull=False), name="derogation_decision_dated"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision_on__isnull=True) | Q(decision_on__gte=F("received_on")),
+                name="derogation_decision_after_receipt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Dérogation — {self.legal_entity.name}"
+
+
+@pghistory.track()
+class GhtMembership(TimeStampedModel):
+    """Membership of a GHT (L. 6132-1 CSP), which meets the obligation too. Not in FINESS: recorded by hand."""
+
+    legal_entity = models.ForeignKey(
+        LegalEntity, verbose_name="entité juridique", on_delete=models.PROTECT, related_name="ght_memberships"
+    )
+    ght_name = models.CharField("nom du GHT", max_length=200)
+    since = models.DateField("depuis le")
+    until = models.DateField("jusqu'au", null=True, blank=True)
+    source = models.CharField("source", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "appartenance à un GHT"
+        verbose_name_plural = "appartenances à un GHT"
+        ordering = ["legal_entity", "-since"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(until__isnull=True) | Q(until__gt=F("since")), name="ght_membership_dates_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_entity.name} — {self.ght_name}"

@@ -1,0 +1,11 @@
+"""Permission codenames of the members room. No permission string literal elsewhere."""
+
+VIEW_GROUPEMENT = "members.view_groupement"
+MANAGE_GROUPEMENT = "members.manage_groupement"
+MANAGE_MEMBERS = "members.manage_members"
+GENERATE_DOCUMENTS = "members.generate_documents"
+FINALISE_DOCUMENTS = "members.finalise_documents"
+VIEW_ESTABLISHMENT = "members.view_establishment"
+DIRECT_ESTABLISHMENT = "members.direct_establishment"
+REVIEW_REGION = "members.review_region"
+READ_DEPARTEMENT = "members.read_departement"
