@@ -19,3 +19,10 @@ class JournalAction(models.TextChoices):
     DOCUMENT_ISSUED = "DOCUMENT_ISSUED", "Document produit"
     DOCUMENT_FINALISED = "DOCUMENT_FINALISED", "Document finalisé"
     ARS_READ = "ARS_READ", "Consultation par l'ARS"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "PENDING", "En attente"
+    RUNNING = "RUNNING", "En cours"
+    DONE = "DONE", "Terminé"
+    FAILED = "FAILED", "Échec"

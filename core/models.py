@@ -4,7 +4,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from core.enums import JournalAction
+from core.enums import JobStatus, JournalAction
 
 
 class TimeStampedModel(models.Model):
@@ -13,6 +13,37 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class BackgroundJob(TimeStampedModel):
+    """The truth about one piece of background work (architecture.md §5).
+
+    pending → running → done or failed; ``attempts`` counts the runs a worker started, capped at
+    ``max_attempts``; ``error`` is a French message for the user. ``core.jobs`` moves the states.
+    """
+
+    status = models.CharField(
+        "état", max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
+    )
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    step = models.CharField("étape", max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    max_attempts = models.PositiveSmallIntegerField("tentatives au plus", default=3)
+    error = models.TextField("message d'erreur", blank=True)
+    enqueued_at = models.DateTimeField("mis en file le", null=True, blank=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="demandé par", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
 
 class JournalImmutableError(Exception):
