@@ -13,6 +13,8 @@ urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("comptes/", include("accounts.urls")),
     path("", include("members.urls")),
+    path("", include("documents.urls")),
+    path("plateforme/finess/", include("members.finess.urls")),
     path("ars/", include("compliance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ from core.validators import validate_finess, validate_siren, validate_siret
 from members.enums import (
     Decision,
     DerogationGround,
+    EligibilityCategory,
     GroupementKind,
     GroupementStatus,
     LeaveReason,
@@ -216,6 +217,12 @@ class Establishment(FinessAddressMixin, TimeStampedModel):
     longitude = models.DecimalField("longitude", max_digits=9, decimal_places=6, null=True, blank=True)
     closed = models.BooleanField("fermé", default=False, db_index=True)
     closed_on = models.DateField("fermé le", null=True, blank=True)
+    # Computed from the EJ statut and the ET category by members.eligibility, stored so that lists
+    # and the ARS coverage can filter on it; recomputed at every FINESS import.
+    eligibility = models.CharField(
+        "catégorie d'adhésion", max_length=12, choices=EligibilityCategory.choices, blank=True, db_index=True
+    )
+    eligibility_rule = models.CharField("règle appliquée", max_length=60, blank=True)
 
     class Meta:
         verbose_name = "établissement"
