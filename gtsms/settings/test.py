@@ -20,3 +20,6 @@ TEMPLATES[0]["OPTIONS"]["debug"] = True  # noqa: F405
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
 CELERY_TASK_EAGER_PROPAGATES = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Serve static files from the finders, without collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
