@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import factory
 
-from members.enums import GroupementKind, GroupementStatus, MembershipCategory
+from members.enums import GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
 from members.models import Departement, Establishment, Groupement, LegalEntity, Membership, MembershipTerms, Region
 from tests.utils import luhn_complete
 
@@ -37,6 +37,9 @@ class LegalEntityFactory(factory.django.DjangoModelFactory):
     statut_code = "21"
     statut_label = "Etablissement Social Communal"
 
+    class Params:
+        private = factory.Trait(statut_code="61", statut_label="Association Loi 1901 non Reconnue d'Utilité Publique")
+
 
 class EstablishmentFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -62,6 +65,12 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     founding = True
     admitted_on = datetime.date(2026, 1, 1)
     admission_act = "Convention constitutive"
+
+    class Params:
+        partner = factory.Trait(category=MembershipCategory.PARTNER, founding=False)
+        withdrawn = factory.Trait(
+            left_on=datetime.date(2027, 1, 1), leave_reason=LeaveReason.WITHDRAWAL, leave_act="Retrait notifié"
+        )
 
 
 class MembershipTermsFactory(factory.django.DjangoModelFactory):
