@@ -50,3 +50,26 @@ def group_name(role: Role | str, scope_object) -> str:
     if spec.scope is None:
         return f"platform:{role}"
     return f"{spec.scope}:{scope_object.pk}:{role}"
+
+
+PERMISSION_LABELS = {
+    member_perms.VIEW_GROUPEMENT: "voir le groupement (tableau de bord, membres, documents)",
+    member_perms.MANAGE_GROUPEMENT: "gérer le groupement",
+    member_perms.MANAGE_MEMBERS: "enregistrer admissions, retraits, exclusions",
+    member_perms.GENERATE_DOCUMENTS: "produire des documents",
+    member_perms.FINALISE_DOCUMENTS: "finaliser des documents",
+    member_perms.VIEW_ESTABLISHMENT: "voir l'établissement",
+    member_perms.DIRECT_ESTABLISHMENT: "agir comme directeur de l'établissement (portail)",
+    member_perms.REVIEW_REGION: "lire tous les groupements et établissements de la région",
+    member_perms.READ_DEPARTEMENT: "lire les groupements et établissements du département",
+}
+
+
+def permissions_matrix_markdown() -> str:
+    """The role × object × action table of docs/permissions.md, generated from ROLE_SPECS."""
+    lines = ["| rôle | sur | droits | écriture |", "| --- | --- | --- | --- |"]
+    for role, spec in ROLE_SPECS.items():
+        rights = "; ".join(PERMISSION_LABELS[perm] for perm in spec.permissions) or "tous (superutilisateur)"
+        writes = "jamais (lecture seule)" if spec.read_only else "oui"
+        lines.append(f"| {role.label} (`{role.value}`) | {spec.scope or 'plateforme'} | {rights} | {writes} |")
+    return "\n".join(lines)

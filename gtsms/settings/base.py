@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "planning",
     "compliance",
     "documents",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,10 @@
+from django.conf import settings
+
+from accounts.roles import permissions_matrix_markdown
+
+
+def test_docs_permissions_shows_the_current_role_matrix():
+    doc = (settings.BASE_DIR / "docs" / "permissions.md").read_text(encoding="utf-8")
+    assert permissions_matrix_markdown() in doc, (
+        "docs/permissions.md is out of date: paste permissions_matrix_markdown()"
+    )
