@@ -1,3 +1,4 @@
+import pghistory
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -24,6 +25,7 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+@pghistory.track(exclude=["password", "last_login"])
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an e-mail address. Rights come only from role assignments."""
 
@@ -59,6 +61,7 @@ class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
         return self.filter(revoked_at__isnull=True)
 
 
+@pghistory.track()
 class RoleAssignment(models.Model):
     """A role granted to a user on one object (groupement, establishment, région or département)."""
 

@@ -37,6 +37,41 @@ def test_every_page_template_extends_the_base():
         ):
             continue
         text = path.read_text(encoding="utf-8")
-        if relative.name.startswith("_") or "{% extends" not in text and "<html" not in text:
+        if relative.name.startswith("_") or ("{% extends" not in text and "<html" not in text):
             continue  # fragments (htmx partials)
         assert text.lstrip().startswith("{% extends"), f"{relative} does not extend a layout"
+
+
+# Models that are not domain rows: join tables of guardian, the append-only journal (which is its
+# own history), session bookkeeping, and background-job rows whose history is their state fields.
+NOT_TRACKED = {
+    "core.JournalEntry",
+    "accounts.UserSession",
+    "members.Region",
+    "members.Departement",
+    "members.GroupementUserObjectPermission",
+    "members.GroupementGroupObjectPermission",
+    "members.EstablishmentUserObjectPermission",
+    "members.EstablishmentGroupObjectPermission",
+}
+
+
+def test_every_domain_model_has_row_history():
+    """architecture.md §6: every domain model is tracked by django-pghistory."""
+    import pghistory.models
+
+    tracked = {
+        model.pgh_tracked_model._meta.label
+        for model in apps.get_models()
+        if issubclass(model, pghistory.models.Event) and hasattr(model, "pgh_tracked_model")
+    }
+    missing = []
+    for model in apps.get_models():
+        label = model._meta.label
+        if model._meta.app_label not in OWN_APPS or model._meta.auto_created or label in NOT_TRACKED:
+            continue
+        if issubclass(model, pghistory.models.Event) or label.endswith(("Job", "Run")):
+            continue
+        if label not in tracked:
+            missing.append(label)
+    assert missing == []
