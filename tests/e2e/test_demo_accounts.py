@@ -18,13 +18,15 @@ EXPECTED = {
 }
 
 
-def test_each_demo_account_reaches_its_home_page(live_server, page):
+def test_each_demo_account_reaches_its_home_page(live_server, page, axe_violations):
+    """And each home page, like the login page, has no serious or critical axe-core violation."""
     accounts = demo_load()
     assert {account["role"] for account in accounts} == set(EXPECTED)
     for account in accounts:
         page.context.clear_cookies()
         page.goto(f"{live_server.url}/")
         assert "/comptes/connexion/" in page.url
+        assert axe_violations(page) == []
         page.get_by_label("Adresse électronique").fill(account["email"])
         page.get_by_label("Mot de passe").fill(account["password"])
         page.get_by_role("button", name="Se connecter").click()
@@ -34,6 +36,7 @@ def test_each_demo_account_reaches_its_home_page(live_server, page):
         assert heading in body, f"{account['email']} lands on {page.url} without « {heading} »"
         assert data in body, f"{account['email']} sees no « {data} » on {page.url}"
         assert page.locator("html").get_attribute("lang") == "fr"
+        assert axe_violations(page) == [], f"accessibility of {page.url}"
         page.get_by_role("button", name="Se déconnecter").click()
         page.wait_for_load_state()
         assert "Vous êtes déconnecté" in page.locator("main").inner_text()
