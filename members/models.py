@@ -6,6 +6,7 @@ contribution share as the convention constitutive sets them.
 """
 
 import datetime
+import uuid
 
 import pghistory
 from django.contrib.postgres.constraints import ExclusionConstraint
@@ -15,7 +16,7 @@ from django.db.models import F, Func, Q
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from core.models import TimeStampedModel
+from core.models import BackgroundJob, TimeStampedModel
 from core.validators import validate_finess, validate_siren, validate_siret
 from members.enums import (
     Decision,
@@ -405,3 +406,25 @@ class GhtMembership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.legal_entity.name} — {self.ght_name}"
+
+
+class FinessImportRun(BackgroundJob):
+    """One upload of FINESS extracts by a platform admin, imported in the background (members.finess).
+
+    ``files`` lists what was uploaded, in upload order: ``{"name", "storage_name", "sha256", "size"}``
+    (the storage name is chosen by the server, the name is the user's file name, for display only).
+    ``result`` is ``ImportResult.as_dict()`` once done.
+    """
+
+    public_id = models.UUIDField("identifiant public", default=uuid.uuid4, unique=True, editable=False)
+    files = models.JSONField("fichiers", default=list)
+    result = models.JSONField("résultat", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "import FINESS"
+        verbose_name_plural = "imports FINESS"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        names = ", ".join(f.get("name", "") for f in self.files)
+        return f"Import FINESS du {timezone.localtime(self.created_at):%d/%m/%Y %H:%M} ({names})"
