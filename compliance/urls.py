@@ -6,4 +6,5 @@ from compliance import views
 app_name = "compliance"
 urlpatterns = [
     path("", views.ars_home, name="ars_home"),
+    path("couverture/", views.coverage, name="coverage"),
 ]

@@ -8,4 +8,11 @@ urlpatterns = [
     path("portail/", views.portal, name="portal"),
     path("groupement/", views.groupement_list, name="groupement_list"),
     path("groupement/<slug:slug>/", views.groupement_dashboard, name="groupement_dashboard"),
+    path("groupement/<slug:slug>/membres/", views.member_list, name="member_list"),
+    path("groupement/<slug:slug>/membres/admettre/", views.member_admit, name="member_admit"),
+    path("groupement/<slug:slug>/membres/export/", views.member_export, name="member_export"),
+    path("groupement/<slug:slug>/membres/<int:membership_id>/", views.member_detail, name="member_detail"),
+    path("groupement/<slug:slug>/membres/<int:membership_id>/retrait/", views.member_withdraw, name="member_withdraw"),
+    path("groupement/<slug:slug>/membres/<int:membership_id>/exclusion/", views.member_exclude, name="member_exclude"),
+    path("groupement/<slug:slug>/membres/<int:membership_id>/conditions/", views.member_terms, name="member_terms"),
 ]

@@ -1,18 +1,69 @@
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_safe
+import datetime
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from guardian.core import ObjectPermissionChecker
+
+from core.exceptions import BusinessRuleError
+from core.formatting import format_date
 from core.models import JournalEntry
-from members import perms, selectors
-from members.models import Groupement
+from members import forms, perms, selectors, services
+from members.models import Groupement, Membership
+
+
+try:
+    from documents.services import document_request
+except ImportError:  # the documents room is being written in parallel; until it lands the export says so
+    document_request = None
+
+MEMBERS_PER_PAGE = 25
+
+
+def _checker(request) -> ObjectPermissionChecker:
+    """One guardian checker per request: the groupement's permissions are read once, then cached."""
+    if not hasattr(request, "_gtsms_perm_checker"):
+        request._gtsms_perm_checker = ObjectPermissionChecker(request.user)
+    return request._gtsms_perm_checker
 
 
 def get_groupement_for(request, slug: str, permission: str = perms.VIEW_GROUPEMENT) -> Groupement:
     """The groupement named in the URL, if the user holds ``permission`` on it (one check, no loop)."""
     groupement = get_object_or_404(Groupement.objects.select_related("region"), slug=slug)
-    if not request.user.has_perm(permission, groupement):
+    if not _checker(request).has_perm(permission, groupement):
         raise PermissionDenied("Vous n'avez pas accès à ce groupement.")
     return groupement
+
+
+def _groupement_abilities(request, groupement: Groupement) -> dict[str, bool]:
+    """What the user may do on the groupement's members pages (from the permissions already read)."""
+    checker = _checker(request)
+    return {
+        "can_manage": checker.has_perm(perms.MANAGE_MEMBERS, groupement),
+        "can_export": checker.has_perm(perms.GENERATE_DOCUMENTS, groupement),
+    }
+
+
+def _member_abilities(request, groupement: Groupement, membership: Membership) -> dict[str, bool]:
+    """Leaving is recorded once, on a current period; terms change until the period has ended."""
+    today = timezone.localdate()
+    can_manage = _groupement_abilities(request, groupement)["can_manage"]
+    return {
+        "can_manage": can_manage,
+        "can_record_leave": can_manage and membership.left_on is None,
+        "can_change_terms": can_manage and (membership.left_on is None or membership.left_on > today),
+    }
+
+
+def _membership_or_404(groupement: Groupement, membership_id: int) -> Membership:
+    try:
+        return selectors.membership_get(groupement=groupement, membership_id=membership_id)
+    except Membership.DoesNotExist:
+        raise Http404("Aucun membre de ce groupement ne correspond.") from None
 
 
 @require_safe
@@ -37,6 +88,170 @@ def groupement_dashboard(request, slug: str):
 
 
 @require_safe
+def member_list(request, slug: str):
+    groupement = get_groupement_for(request, slug)
+    departements = selectors.membership_list_departements(groupement=groupement)
+    form = forms.MemberFilterForm(request.GET or None, departements=departements)
+    filters = form.filters()
+    memberships = selectors.membership_list(groupement=groupement, filters=filters)
+    page = Paginator(memberships, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "groupement": groupement,
+        "form": form,
+        "page_obj": page,
+        "filtered": filters != selectors.MemberListFilters(sort=filters.sort),
+        **_groupement_abilities(request, groupement),
+    }
+    return render(request, "members/member_list.html", context)
+
+
+@require_safe
+def member_detail(request, slug: str, membership_id: int):
+    groupement = get_groupement_for(request, slug)
+    membership = _membership_or_404(groupement, membership_id)
+    context = {
+        "groupement": groupement,
+        "membership": membership,
+        "detail": selectors.member_detail(membership=membership),
+        **_member_abilities(request, groupement, membership),
+    }
+    return render(request, "members/member_detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def member_admit(request, slug: str):
+    groupement = get_groupement_for(request, slug, perms.MANAGE_MEMBERS)
+    search = forms.LegalEntitySearchForm(request.GET or None)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    form = forms.MembershipAdmitForm(
+        request.POST if request.method == "POST" else None,
+        initial={"legal_entity": request.GET.get("finess", ""), "admitted_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.membership_admit(groupement=groupement, actor=request.user, **form.cleaned_data)
+        except BusinessRuleError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"« {membership.legal_entity.name} » est admise au groupement à compter du "
+                f"{format_date(membership.admitted_on)}.",
+            )
+            return redirect("members:member_detail", slug=groupement.slug, membership_id=membership.pk)
+    context = {
+        "groupement": groupement,
+        "search": search,
+        "query": query,
+        "results": selectors.legal_entity_search(query=query),
+        "form": form,
+    }
+    return render(request, "members/member_admit.html", context)
+
+
+def _member_action(request, *, slug, membership_id, form_class, initial, run, success, page):
+    """The shared shape of the withdrawal, exclusion and terms pages: form → service → member page."""
+    groupement = get_groupement_for(request, slug, perms.MANAGE_MEMBERS)
+    membership = _membership_or_404(groupement, membership_id)
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run(membership=membership, actor=request.user, **form.cleaned_data)
+        except BusinessRuleError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, success(membership))
+            return redirect("members:member_detail", slug=groupement.slug, membership_id=membership.pk)
+    context = {"groupement": groupement, "membership": membership, "form": form, **page}
+    return render(request, "members/member_action.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def member_withdraw(request, slug: str, membership_id: int):
+    today = timezone.localdate()
+    return _member_action(
+        request,
+        slug=slug,
+        membership_id=membership_id,
+        form_class=forms.MembershipWithdrawForm,
+        initial={"notified_on": today, "left_on": services.withdrawal_earliest_left_on(today)},
+        run=services.membership_withdraw,
+        success=lambda m: (
+            f"Le retrait de « {m.legal_entity.name} » est enregistré : il prend effet le {format_date(m.left_on)}."
+        ),
+        page={
+            "title": "Enregistrer un retrait",
+            "submit_label": "Enregistrer le retrait",
+            "rule": (
+                "Un membre ne se retire qu'à la fin d'un exercice (31 décembre), après l'avoir notifié au "
+                "groupement au moins six mois avant, soit au plus tard le 30 juin (art. R. 312-194-10 CASF). "
+                "La date de sortie est le premier jour où l'entité n'est plus membre : un 1er janvier."
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def member_exclude(request, slug: str, membership_id: int):
+    return _member_action(
+        request,
+        slug=slug,
+        membership_id=membership_id,
+        form_class=forms.MembershipExcludeForm,
+        initial={},
+        run=services.membership_exclude,
+        success=lambda m: (
+            f"L'exclusion de « {m.legal_entity.name} » est enregistrée : elle prend effet le {format_date(m.left_on)}."
+        ),
+        page={
+            "title": "Enregistrer une exclusion",
+            "submit_label": "Enregistrer l'exclusion",
+            "rule": (
+                "L'exclusion n'est possible que si le groupement compte au moins trois membres. Le représentant "
+                "du membre est entendu avant la décision de l'assemblée générale, à laquelle il ne prend pas part "
+                "au vote (art. R. 312-194-10 et R. 312-194-22 CASF)."
+            ),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def member_terms(request, slug: str, membership_id: int):
+    return _member_action(
+        request,
+        slug=slug,
+        membership_id=membership_id,
+        form_class=forms.MembershipTermsForm,
+        initial={"valid_from": datetime.date(timezone.localdate().year + 1, 1, 1)},
+        run=services.membership_terms_change,
+        success=lambda m: f"Les nouvelles conditions de « {m.legal_entity.name} » sont enregistrées.",
+        page={
+            "title": "Modifier les droits et la contribution",
+            "submit_label": "Enregistrer les nouvelles conditions",
+            "rule": (
+                "Les droits des membres suivent leurs apports ou leur contribution aux charges de fonctionnement "
+                "(art. R. 312-194-12 CASF) ; les contributions sont revues chaque année avec le budget "
+                "(art. R. 312-194-7 8°). Les conditions précédentes restent dans l'historique."
+            ),
+        },
+    )
+
+
+@require_POST
+def member_export(request, slug: str):
+    groupement = get_groupement_for(request, slug, perms.GENERATE_DOCUMENTS)
+    if document_request is None:
+        messages.error(request, "L'export des membres n'est pas encore disponible.")
+        return redirect("members:member_list", slug=groupement.slug)
+    try:
+        job = document_request(kind="members_list", groupement=groupement, actor=request.user)
+    except BusinessRuleError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("members:member_list", slug=groupement.slug)
+    messages.success(request, "L'export des membres est en préparation.")
+    return redirect("documents:job_detail", slug=groupement.slug, pk=job.pk)
+
+
+@require_safe
 def portal(request):
-    establishments = selectors.portal_establishments_for_user(user=request.user)
-    return render(request, "members/portal.html", {"establishments": establishments})
+    return render(request, "members/portal.html", {"cards": selectors.portal_for_user(user=request.user)})
