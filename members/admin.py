@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from members.models import Derogation, Establishment, GhtMembership, Groupement, LegalEntity, Membership
+from members import services
+from members.models import (
+    Derogation,
+    Establishment,
+    GhtMembership,
+    Groupement,
+    LegalEntity,
+    Membership,
+    MembershipTerms,
+)
 
 
 @admin.register(Groupement)
@@ -27,11 +36,25 @@ class EstablishmentAdmin(admin.ModelAdmin):
     raw_id_fields = ["legal_entity"]
 
 
+class MembershipTermsInline(admin.TabularInline):
+    model = MembershipTerms
+    fields = ["valid_from", "voting_rights", "contribution_share", "act"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # terms are changed by membership_terms_change, which journals them
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["legal_entity", "groupement", "category", "admitted_on", "left_on"]
-    list_filter = ["groupement", "category"]
+    list_display = ["legal_entity", "groupement", "category", "admitted_on", "left_on", "leave_reason"]
+    list_filter = ["groupement", "category", "leave_reason"]
+    list_select_related = ["legal_entity", "groupement"]
+    search_fields = ["legal_entity__name", "legal_entity__finess", "groupement__name"]
     raw_id_fields = ["legal_entity"]
+    inlines = [MembershipTermsInline]
 
     def has_change_permission(self, request, obj=None):
         return False  # admissions and departures are recorded by the membership services, which journal them
@@ -39,15 +62,34 @@ class MembershipAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # membership history is never erased
+
 
 @admin.register(GhtMembership)
 class GhtMembershipAdmin(admin.ModelAdmin):
-    list_display = ["legal_entity", "ght_name", "since", "until"]
+    """Platform admins record GHT memberships here (not in FINESS); each save is journaled by the service."""
+
+    list_display = ["legal_entity", "legal_entity_finess", "ght_name", "since", "until"]
+    list_filter = ["ght_name", "legal_entity__departement_code"]
+    list_select_related = ["legal_entity"]
     search_fields = ["legal_entity__name", "legal_entity__finess", "ght_name"]
     raw_id_fields = ["legal_entity"]
+    fields = ["legal_entity", "ght_name", "since", "until", "source"]
+
+    @admin.display(description="FINESS juridique", ordering="legal_entity__finess")
+    def legal_entity_finess(self, obj):
+        return obj.legal_entity.finess
+
+    def save_model(self, request, obj, form, change):
+        services.ght_membership_save(ght_membership=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a membership that ended gets its « jusqu'au » date: the coverage history stays true
 
 
 @admin.register(Derogation)
 class DerogationAdmin(admin.ModelAdmin):
     list_display = ["legal_entity", "ground", "received_on", "decision"]
+    list_select_related = ["legal_entity"]
     raw_id_fields = ["legal_entity"]

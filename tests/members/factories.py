@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import factory
 
-from members.enums import GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
+from members.enums import EligibilityCategory, GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
 from members.models import Departement, Establishment, Groupement, LegalEntity, Membership, MembershipTerms, Region
 from tests.utils import luhn_complete
 
@@ -52,6 +52,11 @@ class EstablishmentFactory(factory.django.DjangoModelFactory):
     category_code = "500"
     category_label = "Etablissement d'hébergement pour personnes âgées dépendantes"
     routing_line = "23000 GUERET"
+
+    class Params:
+        mandatory = factory.Trait(
+            eligibility=EligibilityCategory.MANDATORY, eligibility_rule="MANDATORY_AUTONOMOUS_PUBLIC_EHPAD"
+        )
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

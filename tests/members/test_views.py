@@ -469,11 +469,13 @@ class TestMemberExport:
         return reverse("members:member_export", args=[groupement.slug])
 
     def test_requests_a_members_list_document_and_shows_its_job(self, director_client, groupement):
-        pytest.importorskip("documents.services", reason="the documents room (document_request) has not landed yet")
+        documents_models = pytest.importorskip("documents.models", reason="the documents room has not landed yet")
         add_member(groupement)
         response = director_client.post(self.url(groupement))
+        job = documents_models.GenerationJob.objects.get()
+        assert (job.kind, job.groupement) == ("members_list", groupement)
         assert response.status_code == 302
-        assert "/documents/" in response["Location"]
+        assert response["Location"] == reverse("documents:job_detail", args=[groupement.slug, job.pk])
 
     def test_get_is_not_allowed(self, director_client, groupement):
         assert director_client.get(self.url(groupement)).status_code == 405
@@ -541,3 +543,24 @@ class TestPortal:
         with django_assert_num_queries(8):
             response = client.get(reverse("members:portal"))
         assert len(soup(response).select("section.panel")) == count
+
+
+class TestGhtMembershipAdmin:
+    def test_a_platform_admin_records_a_ght_membership_and_it_is_journaled(self, client, user_with_role):
+        admin = user_with_role(Role.PLATFORM_ADMIN)
+        client.force_login(admin)
+        entity = LegalEntityFactory()
+        data = {"legal_entity": entity.pk, "ght_name": "GHT du Limousin", "since": "2020-01-01", "until": "",
+                "source": "Convention constitutive du GHT"}  # fmt: skip
+        response = client.post(reverse("admin:members_ghtmembership_add"), data)
+
+        assert response.status_code == 302
+        ght = entity.ght_memberships.get()
+        entry = JournalEntry.objects.get(action=JournalAction.GHT_MEMBERSHIP_RECORDED)
+        assert (entry.actor, entry.target) == (admin, ght)
+        assert client.get(reverse("admin:members_ghtmembership_changelist")).status_code == 200
+
+    def test_a_groupement_director_cannot_open_the_admin(self, director_client):
+        response = director_client.get(reverse("admin:members_ghtmembership_add"))
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
