@@ -5,13 +5,20 @@ the row stays PENDING and the periodic sweep enqueues it again later (``job_swee
 claims the row (``job_claim``: locks it, counts the attempt, gives up after ``max_attempts``), reports
 progress on its own short transactions (``job_progress``), and ends it with ``job_finish`` or
 ``job_fail``. Every step is idempotent: a redelivered task for a finished job does nothing.
+
+``job_lease`` wraps ``job_claim`` with a PostgreSQL session advisory lock held for the whole run, so
+that two deliveries of the same job never run at the same time, and so that the sweep can tell a
+RUNNING job whose worker is alive (lock held) from one whose worker died (PostgreSQL drops the lock
+with the dead process's connection).
 """
 
 import datetime
 import logging
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -20,6 +27,8 @@ from core.models import BackgroundJob
 
 
 logger = logging.getLogger(__name__)
+
+GAVE_UP_MESSAGE = "La production a échoué après plusieurs tentatives. Merci de réessayer plus tard."
 
 
 def job_enqueue(job: BackgroundJob, send: Callable[[int], object]) -> None:
@@ -43,20 +52,65 @@ def job_claim[J: BackgroundJob](model: type[J], job_id: int) -> J | None:
     """Lock the job and start one attempt; None when there is nothing to do.
 
     Nothing to do: the row is gone, already done or failed, or its attempts are used up (then it is
-    marked failed with a message for the user).
+    marked failed with a message for the user). A RUNNING row is claimed again: its previous run
+    died (use ``job_lease`` to be sure no other run is alive).
     """
     with transaction.atomic():
         job = model.objects.select_for_update(of=("self",)).filter(pk=job_id).first()
         if job is None or job.is_finished:
             return None
         if job.attempts >= job.max_attempts:
-            _mark_failed(job, "La production a échoué après plusieurs tentatives. Merci de réessayer plus tard.")
+            _mark_failed(job, GAVE_UP_MESSAGE)
             return None
         job.attempts += 1
         job.status = JobStatus.RUNNING
         job.started_at = timezone.now()
         job.save(update_fields=["attempts", "status", "started_at", "updated_at"])
         return job
+
+
+def _lease_key(model: type[BackgroundJob], job_id: int) -> tuple[int, int]:
+    """The two 32-bit keys of the job's advisory lock: one per model, one per row."""
+    label = zlib.crc32(model._meta.label_lower.encode()) - (1 << 31)
+    return label, int(job_id) % (1 << 31)
+
+
+@contextmanager
+def job_lease[J: BackgroundJob](model: type[J], job_id: int) -> Iterator[J | None]:
+    """Claim the job (``job_claim``) while holding an exclusive lease on it for the whole block.
+
+    Yields None when another run holds the lease (a duplicate delivery while the first one is
+    still working) or when there is nothing to do. The lease is a session advisory lock: it is
+    released at the end of the block, or by PostgreSQL when the process dies. Use it outside any
+    transaction, in the worker.
+    """
+    key = _lease_key(model, job_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        acquired = cursor.fetchone()[0]
+    if not acquired:
+        logger.info("%s %s : une autre exécution est en cours, rien à faire", model._meta.label, job_id)
+        yield None
+        return
+    try:
+        yield job_claim(model, job_id)
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+        except Exception:  # the connection is gone, and the lock with it
+            logger.warning("%s %s : verrou non rendu (connexion perdue)", model._meta.label, job_id)
+
+
+def job_is_leased(model: type[BackgroundJob], job_id: int) -> bool:
+    """Whether a live process holds the job's lease (``job_lease``) right now."""
+    key = _lease_key(model, job_id)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        if not cursor.fetchone()[0]:
+            return True
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+    return False
 
 
 def job_progress(job: BackgroundJob, percent: int, step: str) -> None:
@@ -87,38 +141,71 @@ def _mark_failed(job: BackgroundJob, message: str) -> None:
 
 
 def job_fail(job: BackgroundJob, message: str, *, final: bool) -> None:
-    """Record a failed attempt: FAILED with ``message`` when ``final`` or attempts are used up, else PENDING."""
+    """Record a failed attempt: FAILED with ``message`` when ``final`` or attempts are used up, else PENDING.
+
+    ``job`` is updated in place (status, error), so the caller can tell whether to retry.
+    """
     with transaction.atomic():
-        job = type(job).objects.select_for_update(of=("self",)).get(pk=job.pk)
-        if job.is_finished:
-            return
-        if final or job.attempts >= job.max_attempts:
-            _mark_failed(job, message)
-        else:
-            job.status = JobStatus.PENDING
-            job.error = message
-            job.save(update_fields=["status", "error", "updated_at"])
+        locked = type(job).objects.select_for_update(of=("self",)).get(pk=job.pk)
+        if not locked.is_finished:
+            if final or locked.attempts >= locked.max_attempts:
+                _mark_failed(locked, message)
+            else:
+                locked.status = JobStatus.PENDING
+                locked.error = message
+                locked.save(update_fields=["status", "error", "updated_at"])
+    job.status, job.error, job.attempts, job.finished_at = (
+        locked.status,
+        locked.error,
+        locked.attempts,
+        locked.finished_at,
+    )
 
 
-def job_sweep(model: type[BackgroundJob], send: Callable[[int], object], *, older_than: datetime.timedelta) -> int:
+def job_sweep(
+    model: type[BackgroundJob],
+    send: Callable[[int], object],
+    *,
+    older_than: datetime.timedelta,
+    running_older_than: datetime.timedelta | None = None,
+) -> int:
     """Enqueue again the jobs left PENDING for longer than ``older_than`` (broker down, task lost).
 
-    Also fails RUNNING jobs whose attempts are used up and that have not moved for that long (the
-    worker died on its last attempt). Returns how many jobs were sent.
+    RUNNING jobs that have not moved for ``older_than`` and whose worker is gone (no lease held,
+    see ``job_lease``) are failed when their attempts are used up. With ``running_older_than`` (for
+    rooms whose tasks run under ``job_lease``), such jobs that still have attempts left are enqueued
+    again once they have not moved for that long: the worker died, the broker would only redeliver
+    after its visibility timeout. Returns how many jobs were sent.
     """
-    limit = timezone.now() - older_than
+    now = timezone.now()
     sent = 0
-    stale = model.objects.filter(status=JobStatus.PENDING, updated_at__lt=limit).values_list("pk", flat=True)
-    for job_id in list(stale[:500]):
+    stale = model.objects.filter(status=JobStatus.PENDING, updated_at__lt=now - older_than)
+    for job_id in list(stale.order_by("updated_at").values_list("pk", flat=True)[:500]):
         try:
             send(job_id)
         except Exception:
             logger.warning("Balayage : courtier injoignable, nouvelle tentative au prochain passage")
-            break
-        model.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
-            enqueued_at=timezone.now(), updated_at=timezone.now()
+            return sent
+        model.objects.filter(pk=job_id, status=JobStatus.PENDING).update(enqueued_at=now, updated_at=now)
+        sent += 1
+    limits = [older_than] + ([running_older_than] if running_older_than is not None else [])
+    running = model.objects.filter(status=JobStatus.RUNNING, updated_at__lt=now - min(limits)).order_by("updated_at")
+    for job in list(running[:500]):
+        if job_is_leased(model, job.pk):
+            continue
+        if job.attempts >= job.max_attempts:
+            if job.updated_at < now - older_than:
+                job_fail(job, GAVE_UP_MESSAGE, final=True)
+            continue
+        if running_older_than is None or job.updated_at >= now - running_older_than:
+            continue
+        try:
+            send(job.pk)
+        except Exception:
+            logger.warning("Balayage : courtier injoignable, nouvelle tentative au prochain passage")
+            return sent
+        model.objects.filter(pk=job.pk, status=JobStatus.RUNNING, attempts__lt=F("max_attempts")).update(
+            enqueued_at=now, updated_at=now
         )
         sent += 1
-    for job in model.objects.filter(status=JobStatus.RUNNING, updated_at__lt=limit, attempts__gte=F("max_attempts")):
-        job_fail(job, "La production a échoué après plusieurs tentatives. Merci de réessayer plus tard.", final=True)
     return sent

@@ -180,6 +180,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_BEAT_SCHEDULE = {}
+# documents: send again, every minute, the generation jobs lost by a dead broker or a dead worker.
+CELERY_BEAT_SCHEDULE["documents-jobs-sweep"] = {"task": "documents.jobs_sweep", "schedule": 60.0}
+DOCUMENTS_RETRY_DELAY = 30  # seconds before retrying a failed attempt, doubled at each attempt…
+DOCUMENTS_RETRY_DELAY_MAX = 300  # …up to this (below the visibility timeout)
+DOCUMENTS_SWEEP_PENDING_AFTER = 120  # seconds a job may wait in PENDING before the sweep sends it again
+DOCUMENTS_SWEEP_RUNNING_AFTER = 60  # seconds a RUNNING job with no live worker waits before being sent again
 
 LOGGING = {
     "version": 1,

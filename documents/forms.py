@@ -1,0 +1,38 @@
+from django import forms
+from django.utils import timezone
+
+from documents.enums import DocumentStatus
+
+
+class DocumentRequestForm(forms.Form):
+    """Which document to produce: the kinds offered for the groupement, a year, final or draft."""
+
+    kind = forms.ChoiceField(label="Document")
+    year = forms.IntegerField(
+        label="Année",
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        help_text="Facultatif : sans année, le document décrit la situation du jour.",
+    )
+    final = forms.BooleanField(
+        label="Document définitif (sans la mention « PROJET »)",
+        required=False,
+        help_text="Sinon, un projet est produit ; il pourra être finalisé après relecture.",
+    )
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], can_finalise: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = kinds
+        self.fields["year"].widget.attrs["placeholder"] = str(timezone.localdate().year)
+        if not can_finalise:
+            del self.fields["final"]
+
+
+class DocumentFilterForm(forms.Form):
+    kind = forms.ChoiceField(label="Type de document", required=False)
+    status = forms.ChoiceField(label="Statut", required=False, choices=[("", "Tous"), *DocumentStatus.choices])
+
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Tous"), *kinds]

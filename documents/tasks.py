@@ -1,0 +1,28 @@
+"""Celery tasks of documents: thin wrappers over ``documents.production`` (ids in, nothing out)."""
+
+from celery import shared_task
+from celery.signals import worker_init
+
+from documents import production, renderers
+
+
+@worker_init.connect
+def _preload_weasyprint(**kwargs) -> None:
+    """Import WeasyPrint once in the worker's main process: its children inherit it when forked."""
+    renderers.preload()
+
+
+@shared_task(bind=True, name="documents.job_run", acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def documents_job_run(self, job_id: int) -> str:
+    """Produce the document of one GenerationJob; retry later while the job row allows it."""
+    outcome = production.job_run(job_id)
+    if outcome == production.Outcome.RETRY:
+        attempts = production.GenerationJob.objects.values_list("attempts", flat=True).get(pk=job_id)
+        raise self.retry(countdown=production.retry_delay(attempts))
+    return str(outcome)
+
+
+@shared_task(name="documents.jobs_sweep", acks_late=False)
+def documents_jobs_sweep() -> int:
+    """Send again the generation jobs lost by the broker or by a dead worker (beat, every minute)."""
+    return production.jobs_sweep(send=documents_job_run.delay)
