@@ -1,4 +1,10 @@
+from django.urls import path
+
+from members.finess import views
 
 
 app_name = "finess"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.run_list, name="run_list"),
+    path("<uuid:public_id>/", views.run_detail, name="run_detail"),
+]

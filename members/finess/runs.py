@@ -1,0 +1,153 @@
+"""FINESS imports uploaded by platform admins, run in the background (``FinessImportRun``).
+
+``finess_import_run_request`` stores the uploaded files under server-chosen names, writes a PENDING
+run and enqueues its task on commit. The worker calls ``finess_import_run_execute``: it claims the
+run (``core.jobs``), imports the files with ``finess_import`` and stores the result.
+
+Progress: the import holds one transaction per file, so a progress row written on the worker's own
+connection would stay invisible to the polling page until the file is committed. Progress inside a
+file is therefore written on a second, autocommit connection (``_ProgressWriter``); the states
+(claim, finish, fail) go through ``core.jobs`` as usual.
+"""
+
+import contextlib
+import hashlib
+import logging
+import pathlib
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+
+from core.enums import JobStatus
+from core.jobs import job_claim, job_enqueue, job_fail, job_finish
+from members.finess.importer import FinessFileError, finess_import
+from members.models import FinessImportRun
+
+
+logger = logging.getLogger(__name__)
+
+STORAGE_FOLDER = "finess"
+TECHNICAL_FAILURE = (
+    "L'import a échoué à cause d'une erreur technique. Il sera relancé ; si l'échec se répète, signalez-le."
+)
+
+
+def display_name(name: str) -> str:
+    """The user's file name, for display only: no folder, no control character, at most 200 characters."""
+    base = pathlib.PurePath(name.replace("\\", "/")).name
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
+    return cleaned[:200] or "fichier"
+
+
+def _store(upload: UploadedFile) -> dict:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    storage_name = default_storage.save(f"{STORAGE_FOLDER}/{uuid.uuid4().hex}.dat", upload)
+    return {
+        "name": display_name(upload.name or ""),
+        "storage_name": storage_name,
+        "sha256": digest.hexdigest(),
+        "size": upload.size,
+    }
+
+
+@transaction.atomic
+def finess_import_run_request(*, uploads: Sequence[UploadedFile], actor) -> FinessImportRun:
+    """Store the uploaded extracts and ask the worker to import them (on commit).
+
+    The files were checked by the upload form (size, text, FINESS layout); the import itself checks
+    them again, line by line, in the worker.
+    """
+    from members import tasks  # the tasks module imports this one
+
+    run = FinessImportRun.objects.create(files=[_store(upload) for upload in uploads], requested_by=actor)
+    job_enqueue(run, tasks.members_finess_import.delay)
+    return run
+
+
+@contextlib.contextmanager
+def _local_paths(files: list[dict]) -> Iterator[list[pathlib.Path]]:
+    """Local paths of the stored files: the storage's own path, or a temporary copy."""
+    with contextlib.ExitStack() as stack:
+        paths = []
+        for item in files:
+            try:
+                paths.append(pathlib.Path(default_storage.path(item["storage_name"])))
+            except NotImplementedError:
+                copy = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".dat"))
+                with default_storage.open(item["storage_name"], "rb") as source:
+                    shutil.copyfileobj(source, copy)
+                copy.flush()
+                paths.append(pathlib.Path(copy.name))
+        yield paths
+
+
+class _ProgressWriter:
+    """Writes a run's progress on its own autocommit connection, at most about once a second."""
+
+    def __init__(self, run: FinessImportRun):
+        self.run = run
+        self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.last_time = 0.0
+        self.last_percent = -1
+
+    def __call__(self, percent: int, step: str) -> None:
+        now = time.monotonic()
+        if percent == self.last_percent and now - self.last_time < 1.0:
+            return
+        self.last_time, self.last_percent = now, percent
+        table = self.connection.ops.quote_name(FinessImportRun._meta.db_table)
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET progress = %s, step = %s, updated_at = NOW() "  # noqa: S608 - quoted name
+                    "WHERE id = %s AND status = %s",
+                    [max(0, min(100, percent)), step[:200], self.run.pk, JobStatus.RUNNING],
+                )
+        except Exception:  # progress is a courtesy: never fail the import for it
+            logger.warning("Import FINESS %s : avancement non enregistré", self.run.pk, exc_info=True)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def finess_import_run_execute(*, run_id: int) -> None:
+    """Import the files of a run and store the result; idempotent (a finished run is left alone).
+
+    A file that is not a FINESS extract fails the run at once (nothing was written); a technical
+    error leaves it to be retried while attempts remain (``core.jobs.job_fail``).
+    """
+    run = job_claim(FinessImportRun, run_id)
+    if run is None:
+        return
+    writer = _ProgressWriter(run)
+    try:
+        with _local_paths(run.files) as paths:
+            result = finess_import(
+                paths, names=[item["name"] for item in run.files], actor=run.requested_by, progress=writer
+            )
+    except FinessFileError as error:
+        job_fail(run, error.message, final=True)
+        return
+    except Exception:
+        logger.exception("Import FINESS %s : échec technique", run.pk)
+        job_fail(run, TECHNICAL_FAILURE, final=False)
+        return
+    finally:
+        writer.close()
+    summary = result.as_dict()
+    with transaction.atomic():
+        run.result = summary
+        job_finish(
+            run,
+            step=f"Terminé : {summary['read']} lignes lues, {summary['rejected']} rejetées",
+            save_fields=("result",),
+        )
