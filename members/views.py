@@ -12,14 +12,10 @@ from guardian.core import ObjectPermissionChecker
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
 from core.models import JournalEntry
+from documents.services import document_request
 from members import forms, perms, selectors, services
 from members.models import Groupement, Membership
 
-
-try:
-    from documents.services import document_request
-except ImportError:  # the documents room is being written in parallel; until it lands the export says so
-    document_request = None
 
 MEMBERS_PER_PAGE = 25
 
@@ -240,9 +236,6 @@ def member_terms(request, slug: str, membership_id: int):
 @require_POST
 def member_export(request, slug: str):
     groupement = get_groupement_for(request, slug, perms.GENERATE_DOCUMENTS)
-    if document_request is None:
-        messages.error(request, "L'export des membres n'est pas encore disponible.")
-        return redirect("members:member_list", slug=groupement.slug)
     try:
         job = document_request(kind="members_list", groupement=groupement, actor=request.user)
     except BusinessRuleError as error:

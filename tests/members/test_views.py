@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.enums import Role
 from core.enums import JournalAction
 from core.models import JournalEntry
+from documents.models import GenerationJob
 from members.enums import EligibilityCategory, LeaveReason, MembershipCategory
 from members.models import Departement, Membership, MembershipTerms, Region
 from tests.members.factories import (
@@ -469,10 +470,9 @@ class TestMemberExport:
         return reverse("members:member_export", args=[groupement.slug])
 
     def test_requests_a_members_list_document_and_shows_its_job(self, director_client, groupement):
-        documents_models = pytest.importorskip("documents.models", reason="the documents room has not landed yet")
         add_member(groupement)
         response = director_client.post(self.url(groupement))
-        job = documents_models.GenerationJob.objects.get()
+        job = GenerationJob.objects.get()
         assert (job.kind, job.groupement) == ("members_list", groupement)
         assert response.status_code == 302
         assert response["Location"] == reverse("documents:job_detail", args=[groupement.slug, job.pk])
