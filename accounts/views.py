@@ -1,5 +1,6 @@
 import time
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 
 from accounts import services
@@ -22,7 +23,12 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    template_name = "accounts/logged_out.html"
+    """Sign out, then back to the login page with a confirmation."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "Vous êtes déconnecté.")
+        return response
 
 
 login_view = LoginView.as_view()

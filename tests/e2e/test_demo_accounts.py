@@ -39,4 +39,4 @@ def test_each_demo_account_reaches_its_home_page(live_server, page, axe_violatio
         assert axe_violations(page) == [], f"accessibility of {page.url}"
         page.get_by_role("button", name="Se déconnecter").click()
         page.wait_for_load_state()
-        assert "Vous êtes déconnecté" in page.locator("main").inner_text()
+        assert "Vous êtes déconnecté." in page.locator("main").inner_text()
