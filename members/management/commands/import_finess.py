@@ -22,12 +22,9 @@ class Command(BaseCommand):
         for path in paths:
             if not path.is_file():
                 raise CommandError(f"Le fichier « {path} » n'existe pas.")
-        last = [-1]
 
         def progress(percent: int, message: str) -> None:
-            if percent != last[0] or "terminé" in message or "lecture" in message:
-                last[0] = percent
-                self.stdout.write(f"[{percent:3d} %] {message}")
+            self.stdout.write(f"[{percent:3d} %] {message}")
 
         try:
             result = finess_import(paths, progress=progress)
