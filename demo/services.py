@@ -14,6 +14,8 @@ from accounts.enums import Role
 from accounts.models import User
 from accounts.services import role_grant
 from demo import data
+from documents.models import GenerationJob
+from documents.services import document_request
 from members.enums import EligibilityCategory, GroupementKind, GroupementStatus, MembershipCategory
 from members.finess.importer import finess_import
 from members.models import Departement, Establishment, Groupement, LegalEntity, Membership, Region
@@ -98,6 +100,13 @@ def _admit_founders(groupement: Groupement, spec: dict, actor: User) -> list[Leg
     return entities
 
 
+def _request_documents(groupement: Groupement, director: User) -> None:
+    """The register of members (final) and the members workbook (draft), rendered by the worker."""
+    for kind, final in (("members_register", True), ("members_list", False)):
+        if not GenerationJob.objects.filter(groupement=groupement, kind=kind).exists():
+            document_request(kind=kind, groupement=groupement, final=final, actor=director)
+
+
 @transaction.atomic
 def demo_load() -> list[dict]:
     """Load (or find) the demo data; return the demo accounts as dicts (email, password, role, scope)."""
@@ -126,6 +135,7 @@ def demo_load() -> list[dict]:
             sites = Establishment.objects.filter(
                 legal_entity__in=entities, eligibility=EligibilityCategory.MANDATORY
             ).order_by("finess")[: data.ESTABLISHMENT_DIRECTORS_PER_GROUPEMENT]
+            _request_documents(groupement, director)
             for site in sites:
                 first, last = next(names)
                 user = _user(local=f"direction.{site.finess}", first=first, last=last)

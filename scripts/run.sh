@@ -43,7 +43,7 @@ printf '%s\n' "$accounts_json" | $PY -c '
 import json, sys
 accounts = json.loads(sys.stdin.read())["accounts"]
 for a in accounts:
-    print(f"  {a["email"]:<42} {a["password"]:<22} {a["role"]:<24} {a["scope"]}")
+    print(f"  {a["email"]:<42} {a["password"]:<22} {a["role"]:<34} {a["scope"]}")
 '
 echo
 wait -n "${pids[@]}" || true
