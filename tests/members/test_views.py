@@ -569,3 +569,36 @@ class TestGhtMembershipAdmin:
         response = director_client.get(reverse("admin:members_ghtmembership_add"))
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
+
+
+MEMBER_PAGES = ["member_detail", "member_withdraw", "member_exclude", "member_terms"]
+GROUPEMENT_PAGES = ["groupement_dashboard", "member_list", "member_admit", "member_export"]
+
+
+class TestOtherTenantsAreRefused:
+    """No page of groupement A answers to a director of groupement B or to an establishment director."""
+
+    @pytest.fixture(params=["other_director", "establishment_director"])
+    def outsider_client(self, request, client, user_with_role, groupement):
+        if request.param == "other_director":
+            user = user_with_role(Role.GROUPEMENT_DIRECTOR, GroupementFactory())
+        else:
+            user = user_with_role(Role.ESTABLISHMENT_DIRECTOR, EstablishmentFactory())
+        client.force_login(user)
+        return client
+
+    @pytest.mark.parametrize("name", MEMBER_PAGES)
+    def test_member_pages(self, outsider_client, groupement, name):
+        membership = add_member(groupement)
+        url = reverse(f"members:{name}", args=[groupement.slug, membership.pk])
+        assert outsider_client.get(url).status_code in (403, 405)
+        assert outsider_client.post(url, {"act": "x"}).status_code in (403, 405)
+        membership.refresh_from_db()
+        assert membership.left_on is None
+        assert membership.terms.count() == 1
+
+    @pytest.mark.parametrize("name", GROUPEMENT_PAGES)
+    def test_groupement_pages(self, outsider_client, groupement, name):
+        url = reverse(f"members:{name}", args=[groupement.slug])
+        assert outsider_client.get(url).status_code in (403, 405)
+        assert outsider_client.post(url).status_code in (403, 405)
