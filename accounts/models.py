@@ -89,6 +89,7 @@ class RoleAssignment(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="role_assignment_scope_matches_role",
+                violation_error_message="Ce rôle ne peut pas être attribué sur ce type d'objet.",
                 condition=(
                     Q(
                         role=Role.PLATFORM_ADMIN,
@@ -132,6 +133,7 @@ class RoleAssignment(models.Model):
                 condition=Q(revoked_at__isnull=True),
                 nulls_distinct=False,
                 name="role_assignment_active_unique",
+                violation_error_message="Cet utilisateur a déjà ce rôle sur cet objet.",
             ),
         ]
 

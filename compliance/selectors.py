@@ -66,6 +66,11 @@ class TerritoryCoverage:
     departements: list[DepartementCoverage]
     totals: CoverageCounts
 
+    @property
+    def empty_departements(self) -> list[Departement]:
+        """Départements of the territory with no open mandatory establishment on record."""
+        return [group.departement for group in self.departements if not group.rows]
+
 
 def _status(*, gtsms: list, ghts: list, derogation: Derogation | None) -> CoverageStatus:
     """Each establishment is counted once: in a GTSMS, else in a GHT, else with a dérogation, else none."""

@@ -106,6 +106,10 @@ class Groupement(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(published_on__isnull=True) | Q(convention_transmitted_on__isnull=False),
                 name="groupement_published_after_transmitted",
+                violation_error_message=(
+                    "La convention ne peut être publiée qu'après sa transmission au DG ARS : "
+                    "indiquez la date de transmission."
+                ),
             ),
         ]
 
@@ -281,11 +285,15 @@ class Membership(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(left_on__isnull=True) | Q(left_on__gt=F("admitted_on")),
                 name="membership_left_after_admitted",
+                violation_error_message="La date de sortie doit être postérieure à la date d'admission.",
             ),
             models.CheckConstraint(
                 condition=(Q(left_on__isnull=True) & Q(leave_reason="") & Q(leave_act=""))
                 | (Q(left_on__isnull=False) & ~Q(leave_reason="") & ~Q(leave_act="")),
                 name="membership_leave_fields_together",
+                violation_error_message=(
+                    "Une sortie s'enregistre avec sa date, son motif et son acte, tous trois renseignés."
+                ),
             ),
             # L. 312-7-2 I CASF: a legal entity belongs to one GTSMS at a time (partners excepted).
             ExclusionConstraint(
@@ -332,11 +340,20 @@ class MembershipTerms(TimeStampedModel):
         verbose_name_plural = "conditions d'adhésion"
         ordering = ["membership", "valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["membership", "valid_from"], name="membership_terms_one_per_day"),
-            models.CheckConstraint(condition=Q(voting_rights__gte=0), name="membership_terms_rights_positive"),
+            models.UniqueConstraint(
+                fields=["membership", "valid_from"],
+                name="membership_terms_one_per_day",
+                violation_error_message="Des conditions d'adhésion existent déjà à cette date pour ce membre.",
+            ),
+            models.CheckConstraint(
+                condition=Q(voting_rights__gte=0),
+                name="membership_terms_rights_positive",
+                violation_error_message="Les droits de vote ne peuvent pas être négatifs.",
+            ),
             models.CheckConstraint(
                 condition=Q(contribution_share__gte=0) & Q(contribution_share__lte=100),
                 name="membership_terms_share_percent",
+                violation_error_message="La part des charges est un pourcentage compris entre 0 et 100.",
             ),
         ]
 
@@ -370,11 +387,14 @@ class Derogation(TimeStampedModel):
         ordering = ["-received_on"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(decision="") | Q(decision_on__isnull=False), name="derogation_decision_dated"
+                condition=Q(decision="") | Q(decision_on__isnull=False),
+                name="derogation_decision_dated",
+                violation_error_message="Une décision du DG ARS doit être datée.",
             ),
             models.CheckConstraint(
                 condition=Q(decision_on__isnull=True) | Q(decision_on__gte=F("received_on")),
                 name="derogation_decision_after_receipt",
+                violation_error_message="La décision ne peut pas précéder la réception de la demande.",
             ),
         ]
 
@@ -391,7 +411,12 @@ class GhtMembership(TimeStampedModel):
     )
     ght_name = models.CharField("nom du GHT", max_length=200)
     since = models.DateField("depuis le")
-    until = models.DateField("jusqu'au", null=True, blank=True)
+    until = models.DateField(
+        "jusqu'au",
+        null=True,
+        blank=True,
+        help_text="Dernier jour d'appartenance au GHT (inclus). Vide : toujours membre.",
+    )
     source = models.CharField("source", max_length=300, blank=True)
 
     class Meta:
@@ -400,7 +425,9 @@ class GhtMembership(TimeStampedModel):
         ordering = ["legal_entity", "-since"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(until__isnull=True) | Q(until__gt=F("since")), name="ght_membership_dates_in_order"
+                condition=Q(until__isnull=True) | Q(until__gt=F("since")),
+                name="ght_membership_dates_in_order",
+                violation_error_message="La date de fin doit être postérieure à la date de début.",
             ),
         ]
 

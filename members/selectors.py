@@ -10,7 +10,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from members import perms
 from members.eligibility import eligibility_for
-from members.enums import EligibilityCategory, GroupementKind
+from members.enums import EligibilityCategory, GroupementKind, MembershipCategory
 from members.models import (
     Departement,
     Establishment,
@@ -31,7 +31,7 @@ def groupement_list_for_user(*, user) -> QuerySet[Groupement]:
     qs = Groupement.objects.active().select_related("region")
     qs = get_objects_for_user(user, perms.VIEW_GROUPEMENT, klass=qs, accept_global_perms=False)
     return qs.annotate(
-        member_count=Count("memberships", filter=active & ~Q(memberships__category="PARTNER"))
+        member_count=Count("memberships", filter=active & ~Q(memberships__category=MembershipCategory.PARTNER))
     ).order_by("name")
 
 
@@ -110,7 +110,9 @@ def groupement_list_for_review(*, regions: list[Region], departements: list[Depa
         Groupement.objects.filter(id__in=ids)
         .select_related("region")
         .prefetch_related("departements")
-        .annotate(member_count=Count("memberships", filter=active & ~Q(memberships__category="PARTNER")))
+        .annotate(
+            member_count=Count("memberships", filter=active & ~Q(memberships__category=MembershipCategory.PARTNER))
+        )
         .order_by("region__name", "name")
     )
 

@@ -36,23 +36,11 @@ def get_groupement_for(request, slug: str, permission: str = perms.VIEW_GROUPEME
 
 
 def _groupement_abilities(request, groupement: Groupement) -> dict[str, bool]:
-    """What the user may do on the groupement's members pages (from the permissions already read)."""
-    checker = _checker(request)
-    return {
-        "can_manage": checker.has_perm(perms.MANAGE_MEMBERS, groupement),
-        "can_export": checker.has_perm(perms.GENERATE_DOCUMENTS, groupement),
-    }
+    return perms.groupement_abilities(_checker(request), groupement)
 
 
 def _member_abilities(request, groupement: Groupement, membership: Membership) -> dict[str, bool]:
-    """Leaving is recorded once, on a current period; terms change until the period has ended."""
-    today = timezone.localdate()
-    can_manage = _groupement_abilities(request, groupement)["can_manage"]
-    return {
-        "can_manage": can_manage,
-        "can_record_leave": can_manage and membership.left_on is None,
-        "can_change_terms": can_manage and (membership.left_on is None or membership.left_on > today),
-    }
+    return perms.member_abilities(_checker(request), groupement, membership, today=timezone.localdate())
 
 
 def _membership_or_404(groupement: Groupement, membership_id: int) -> Membership:
