@@ -1,5 +1,7 @@
+import datetime
 import io
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from core.models import JournalEntry
 from documents import production, services
 from documents.enums import DocumentStatus
 from documents.models import Document, GenerationJob
+from members.documents import members_register_context, reference_date
 from tests.documents import kinds as test_kinds
 
 
@@ -300,3 +303,24 @@ class TestFinalise:
             workbook = load_workbook(io.BytesIO(handle.read()))
         assert "définitif" in workbook.properties.description
         assert len(stored_files(media_root)) == 1
+
+
+class TestRegisterContext:
+    @pytest.mark.parametrize("members", [1, 12])
+    def test_query_count_does_not_grow_with_the_members(self, make_groupement, members, django_assert_num_queries):
+        groupement = make_groupement(members=members, establishments=3, left=1, partner=1)
+        with django_assert_num_queries(3):
+            context = members_register_context(groupement, "", None, lambda percent, step: None)
+        register = context["register"]
+        assert register.active_count == members and register.left_count == 1 and len(register.partners) == 1
+        assert register.total_share == 100 and not register.shares_mismatch
+
+    def test_shares_that_do_not_sum_to_100_are_flagged(self, make_groupement):
+        groupement = make_groupement(members=2, shares=[Decimal("40"), Decimal("59.995")])
+        register = members_register_context(groupement, "", None, lambda percent, step: None)["register"]
+        assert register.shares_mismatch and register.total_share_display == "99,9950\u00a0%"
+
+    def test_a_past_year_describes_the_31st_of_december(self, make_groupement):
+        assert reference_date(2025) == datetime.date(2025, 12, 31)
+        with pytest.raises(BusinessRuleError):
+            reference_date(1999)
