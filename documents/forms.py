@@ -13,7 +13,7 @@ class DocumentRequestForm(forms.Form):
         required=False,
         min_value=2000,
         max_value=2100,
-        help_text="Facultatif : sans année, le document décrit la situation du jour.",
+        help_text="Sans année, le document décrit la situation du jour ; avec une année passée, celle du 31 décembre.",
     )
     final = forms.BooleanField(
         label="Document définitif (sans la mention « PROJET »)",
