@@ -32,13 +32,15 @@ Rules of the upsert:
 """
 
 import datetime
+import json
 import logging
 import pathlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pghistory
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -60,6 +62,55 @@ Progress = Callable[[int, str], None]
 _SKIP = {"id", "finess", "created_at", "updated_at"}
 ET_FIELDS = tuple(f.attname for f in Establishment._meta.concrete_fields if f.attname not in _SKIP)
 EJ_FIELDS = tuple(f.attname for f in LegalEntity._meta.concrete_fields if f.attname not in _SKIP)
+
+
+class _CopyInserter:
+    """Inserts new rows with PostgreSQL COPY, several times faster than INSERT for big extracts.
+
+    Row triggers still fire, so every row gets its pghistory insert event. The row is built from the
+    model's defaults (``Field.get_default``) overwritten by the values the file carries.
+    """
+
+    def __init__(self, model):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.model = model
+        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+        self.table = connection.ops.quote_name(model._meta.db_table)
+        self.index = {f.attname: position for position, f in enumerate(fields)}
+        self.template = [None if f.attname in ("created_at", "updated_at") else f.get_default() for f in fields]
+
+    def insert(self, records: list["Record"], now: datetime.datetime) -> None:
+        index, template = self.index, self.template
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN") as copy,
+        ):
+            for record in records:
+                row = list(template)
+                row[index["finess"]] = record.finess
+                row[index["created_at"]] = row[index["updated_at"]] = now
+                for name, value in record.values.items():
+                    row[index[name]] = value
+                copy.write_row(row)
+
+
+def _prepare_transaction(history) -> None:
+    """Set, for the file's transaction, what the history triggers read on every row.
+
+    - ``pghistory.context_*``: pghistory adds them in front of each write statement run through
+      Django, but ``COPY`` goes straight to psycopg, so they are set once here (transaction-local).
+    - ``pgtrigger.ignore``: each trigger first asks ``_pgtrigger_should_ignore``, which reads this
+      setting; when it is unset, the PL/pgSQL function raises and catches an exception for every row,
+      a subtransaction each time (measured: 20 000 establishments 2.96 s → 0.76 s). An empty list
+      ignores no trigger: the history events are written exactly as without it.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pghistory.context_id', %s, true), "
+            "set_config('pghistory.context_metadata', %s, true), "
+            "set_config('pgtrigger.ignore', '{}', true)",
+            [str(history.id), json.dumps(history.metadata, cls=DjangoJSONEncoder)],
+        )
 
 
 @dataclass
@@ -202,7 +253,7 @@ class _FileImport:
         for record in records:
             row = existing.get(record.finess)
             if row is None:
-                creates.append(model(finess=record.finess, **record.values))
+                creates.append(record)
                 continue
             values = self._guarded(record.values, row)
             changes = {k: v for k, v in (values or {}).items() if row[k] != v}
@@ -215,7 +266,7 @@ class _FileImport:
             changed_fields.update(changes)
             changes_made.append((row, changes))
         if creates:
-            model.objects.bulk_create(creates, batch_size=BATCH)
+            _CopyInserter(model).insert(creates, self.now)
             self.summary.created += len(creates)
         if updates:
             model.objects.bulk_update(updates, [*sorted(changed_fields), "updated_at"], batch_size=BATCH)
@@ -378,7 +429,8 @@ def finess_import(
         if actor is not None and getattr(actor, "pk", None) is not None:
             context["user"] = actor.pk
         try:
-            with transaction.atomic(), pghistory.context(**context):
+            with transaction.atomic(), pghistory.context(**context) as history:
+                _prepare_transaction(history)
                 summary = _FileImport(finess_file, result, report).run()
         finally:
             finess_file.release()
