@@ -46,3 +46,24 @@ def departement_code_from_finess(code: str) -> str:
     """The INSEE département code for a FINESS ``departement`` column value."""
     code = (code or "").strip().upper()
     return FINESS_OVERSEAS.get(code, code)
+
+
+def territories_load(region_model, departement_model) -> int:
+    """Create or correct the régions and départements; returns how many rows it wrote.
+
+    Called by the data migration (with historical models) and after every migrate or flush
+    (post_migrate), so the reference data is always there. Writes nothing when it is already right.
+    """
+    written = 0
+    regions = {r.code: r for r in region_model.objects.all()}
+    for code, name in REGIONS.items():
+        if code not in regions or regions[code].name != name:
+            region_model.objects.update_or_create(code=code, defaults={"name": name})
+            written += 1
+    departements = {d.code: d for d in departement_model.objects.all()}
+    for code, (name, region) in DEPARTEMENTS.items():
+        current = departements.get(code)
+        if current is None or current.name != name or current.region_id != region:
+            departement_model.objects.update_or_create(code=code, defaults={"name": name, "region_id": region})
+            written += 1
+    return written

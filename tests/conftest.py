@@ -26,3 +26,17 @@ def user_with_role(db):
 @pytest.fixture
 def password():
     return DEFAULT_PASSWORD
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """Content types, permissions, régions and départements, whatever an earlier transactional test flushed.
+
+    A transactional test with ``serialized_rollback`` flushes without ``post_migrate``; this puts back
+    what ``post_migrate`` creates (Django's content types and permissions, our territories).
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+
+    ContentType.objects.clear_cache()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")

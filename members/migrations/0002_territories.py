@@ -2,14 +2,9 @@ from django.db import migrations
 
 
 def load_territories(apps, schema_editor):
-    from members.territories import DEPARTEMENTS, REGIONS
+    from members.territories import territories_load
 
-    Region = apps.get_model("members", "Region")
-    Departement = apps.get_model("members", "Departement")
-    for code, name in REGIONS.items():
-        Region.objects.update_or_create(code=code, defaults={"name": name})
-    for code, (name, region) in DEPARTEMENTS.items():
-        Departement.objects.update_or_create(code=code, defaults={"name": name, "region_id": region})
+    territories_load(apps.get_model("members", "Region"), apps.get_model("members", "Departement"))
 
 
 class Migration(migrations.Migration):

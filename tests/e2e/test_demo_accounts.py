@@ -18,7 +18,7 @@ EXPECTED = {
 }
 
 
-def test_each_demo_account_reaches_its_home_page(live_server, page, axe_violations):
+def test_each_demo_account_reaches_its_home_page(reference_data, live_server, page, axe_violations):
     """And each home page, like the login page, has no serious or critical axe-core violation."""
     accounts = demo_load()
     assert {account["role"] for account in accounts} == set(EXPECTED)
