@@ -9,8 +9,8 @@ removes the stored file. A re-run never makes a second Document or a second file
 import datetime
 import enum
 import gzip
+import hashlib
 import logging
-import zlib
 from collections.abc import Callable
 
 import pghistory
@@ -102,9 +102,12 @@ def _progress_for(job: GenerationJob, start: int, end: int) -> Callable[[int, st
 
 
 def _subject_lock(cursor, job: GenerationJob) -> None:
-    """Serialise version numbering of one (kind, groupement, subject) until the transaction ends."""
-    key = zlib.crc32(f"{job.kind}|{job.groupement_id}|{job.subject_key}".encode()) - (1 << 31)
-    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [key, 0x646F63])
+    """Serialise version numbering of one (kind, groupement, subject) until the transaction ends.
+
+    A one-key (bigint) advisory lock: PostgreSQL keeps it apart from the two-key job leases.
+    """
+    digest = hashlib.blake2b(f"documents|{job.kind}|{job.groupement_id}|{job.subject_key}".encode(), digest_size=8)
+    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest.digest(), "big", signed=True)])
 
 
 def _next_version(job: GenerationJob) -> int:

@@ -324,3 +324,27 @@ class TestRegisterContext:
         assert reference_date(2025) == datetime.date(2025, 12, 31)
         with pytest.raises(BusinessRuleError):
             reference_date(1999)
+
+
+def test_a_job_that_loses_its_version_number_renders_again_with_the_next_one(make_groupement, monkeypatch):
+    """Two jobs of one subject: the one that stores last gets version 2, printed in its own file."""
+    groupement = make_groupement(members=1)
+    first = services.document_request(kind="members_register", groupement=groupement, actor=None, enqueue=False)
+    second = services.document_request(
+        kind="members_register", groupement=groupement, final=True, actor=None, enqueue=False
+    )
+    render = production._render
+    versions = []
+
+    def render_while_the_other_finishes(job, spec, context, version):
+        versions.append(version)
+        if job.pk == first.pk and len(versions) == 1:
+            assert production.job_run(second.pk) == production.Outcome.DONE
+        return render(job, spec, context, version)
+
+    monkeypatch.setattr(production, "_render", render_while_the_other_finishes)
+    assert production.job_run(first.pk) == production.Outcome.DONE
+    assert versions == [1, 1, 2]  # first job: 1, the other job: 1 (stored), first job again: 2
+    assert Document.objects.get(job=second).version == 1
+    document = Document.objects.get(job=first)
+    assert document.version == 2 and "version 2" in pdf_text(document)
