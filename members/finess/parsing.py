@@ -512,16 +512,28 @@ class FinessFile:
         items = data.get("pmej") or []
         for index, pmej in enumerate(items, start=1):
             rank += 1
-            info = pmej.get("informationsGeneralesPMEJ") or {}
+            info = pmej.get("informationsGeneralesPMEJ") if isinstance(pmej, dict) else None
+            if not isinstance(info, dict):
+                if want == "EJ":
+                    yield LineError(rank, f"structure inattendue (pmej n° {index} sans informationsGeneralesPMEJ)")
+                continue
             ej_number = str(info.get("numFinessPm") or "").strip()
             if want == "EJ":
-                yield _json_entity(rank, index, pmej)
+                yield _guard(_json_entity, rank, index, pmej)
             for ege_index, ege in enumerate(pmej.get("ege") or [], start=1):
                 rank += 1
                 if want == "ET":
-                    yield _json_establishment(rank, index, ege_index, ege, ej_number)
+                    yield _guard(_json_establishment, rank, index, ege_index, ege, ej_number)
             if report is not None and index % 500 == 0:
                 report(index / len(items))
+
+
+def _guard(build: Callable[..., Record | LineError], rank: int, *args) -> Record | LineError:
+    """A record of the flux, or a rejected line when its structure is not the schema's."""
+    try:
+        return build(rank, *args)
+    except (AttributeError, TypeError, KeyError):
+        return LineError(rank, f"structure inattendue (élément n° {rank} du flux)")
 
 
 def _text(data: dict, key: str) -> str:

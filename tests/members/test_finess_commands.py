@@ -166,8 +166,11 @@ class TestEligibilityReportCommand:
     def test_xlsx(self, two_departements, tmp_path):
         output = tmp_path / "rapport.xlsx"
         call_command("eligibility_report", "--departement", "23", "--format", "xlsx", "--output", str(output))
-        sheet = load_workbook(output, read_only=True)["Éligibilité"]
-        values = [list(row) for row in sheet.iter_rows(values_only=True)]
+        workbook = load_workbook(output, read_only=True)
+        try:
+            values = [list(row) for row in workbook["Éligibilité"].iter_rows(values_only=True)]
+        finally:
+            workbook.close()
         assert values[0] == list(REPORT_COLUMNS)
         assert len(values) - 1 == len(eligibility_report_rows(departement="23"))
 

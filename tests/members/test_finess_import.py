@@ -245,6 +245,16 @@ class TestJsonFlux:
         finess_import([finess_dir / FLUX])
         assert finess_import([finess_dir / FLUX]).as_dict() == counts(read=50, unchanged=50)
 
+    def test_unexpected_structure_is_rejected_not_fatal(self, finess_dir, tmp_path):
+        data = json.loads((finess_dir / FLUX).read_text(encoding="utf-8"))
+        data["pmej"][1]["ege"][0]["adresse"] = "pas une liste"
+        data["pmej"].insert(0, "pas un objet")
+        path = tmp_path / "flux.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        result = finess_import([path]).as_dict()
+        assert (result["read"], result["rejected"], result["created"]) == (51, 2, 49)
+        assert all("structure inattendue" in error["reason"] for error in result["errors"])
+
 
 class TestBadInput:
     def test_malformed_lines_are_rejected_and_the_rest_imported(self, finess_dir, tmp_path):

@@ -1,16 +1,19 @@
 """FINESS upload pages (members/finess/views.py) and the background import run, end to end."""
 
+import datetime
 import hashlib
 
 import pytest
 from bs4 import BeautifulSoup
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from core.enums import JobStatus
 from members.finess import forms as finess_forms
-from members.finess.runs import display_name, finess_import_run_execute
+from members.finess.runs import _ProgressWriter, display_name, finess_import_run_execute, finess_import_run_request
 from members.models import Establishment, FinessImportRun, LegalEntity
 from tests.accounts.factories import UserFactory
 
@@ -232,3 +235,35 @@ def test_display_name_keeps_no_folder_nor_control_characters():
     assert display_name("../../etc/passwd") == "passwd"
     assert display_name("a\x00b\nc.csv") == "abc.csv"
     assert display_name("") == "fichier"
+
+
+class TestBackgroundRun:
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+    def test_progress_is_written_on_its_own_connection(self):
+        run = FinessImportRun.objects.create(files=[], status=JobStatus.RUNNING)
+        writer = _ProgressWriter(run)
+        try:
+            with transaction.atomic():  # the import's transaction: the page must see progress anyway
+                writer(37, "f.csv — Établissements : 2000 lignes lues")
+                other = connections.create_connection(DEFAULT_DB_ALIAS)
+                try:
+                    with other.cursor() as cursor:
+                        cursor.execute("SELECT progress FROM members_finessimportrun WHERE id = %s", [run.pk])
+                        assert cursor.fetchone() == (37,)
+                finally:
+                    other.close()
+        finally:
+            writer.close()
+        run.refresh_from_db()
+        assert (run.progress, run.step) == (37, "f.csv — Établissements : 2000 lignes lues")
+
+    def test_sweep_sends_again_a_lost_import(self, admin_client, finess_dir):
+        from members.tasks import members_finess_import_sweep
+
+        # No on-commit callback is run here: the task was "lost", the run stays PENDING.
+        run = finess_import_run_request(uploads=[upload(finess_dir / EXCERPT)], actor=admin_client.admin)
+        FinessImportRun.objects.filter(pk=run.pk).update(updated_at=timezone.now() - datetime.timedelta(hours=1))
+        assert members_finess_import_sweep() == 1
+        run.refresh_from_db()
+        assert run.status == JobStatus.DONE
+        assert run.result["created"] == 14
