@@ -3,6 +3,8 @@
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import timezone
+
 
 NBSP = "\u00a0"
 MONTHS = (
@@ -16,6 +18,8 @@ def format_date(value: datetime.date | datetime.datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)  # the date in Paris, not in UTC
         value = value.date()
     day = "1er" if value.day == 1 else str(value.day)
     return f"{day} {MONTHS[value.month - 1]} {value.year}"

@@ -4,6 +4,7 @@ from members import services
 from members.models import (
     Derogation,
     Establishment,
+    FinessImportRun,
     GhtMembership,
     Groupement,
     LegalEntity,
@@ -93,3 +94,18 @@ class DerogationAdmin(admin.ModelAdmin):
     list_display = ["legal_entity", "ground", "received_on", "decision"]
     list_select_related = ["legal_entity"]
     raw_id_fields = ["legal_entity"]
+
+
+@admin.register(FinessImportRun)
+class FinessImportRunAdmin(admin.ModelAdmin):
+    """Read-only: imports are started from the upload page and run by the worker."""
+
+    list_display = ["created_at", "status", "progress", "attempts", "requested_by"]
+    list_filter = ["status"]
+    readonly_fields = [field.name for field in FinessImportRun._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -29,3 +29,8 @@ def test_filters_are_available_in_every_template():
         Context({"d": datetime.date(2026, 11, 23), "m": Decimal("1234.56")})
     )
     assert html == "23 novembre 2026 1\u00a0234,56\u00a0€"
+
+
+def test_a_timestamp_shows_the_date_in_paris():
+    just_after_midnight_in_paris = datetime.datetime(2026, 11, 23, 23, 30, tzinfo=datetime.UTC)
+    assert format_date(just_after_midnight_in_paris) == "24 novembre 2026"
