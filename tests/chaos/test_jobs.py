@@ -28,7 +28,9 @@ from tests.members.factories import (
 )
 
 
-pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Real commits (the worker must see the rows); reference_data puts back what an earlier
+# serialized-rollback test may have flushed, and the flush after each test reloads it for the next.
+pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
 
 NOW = datetime.timedelta(0)
 
