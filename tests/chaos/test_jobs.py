@@ -28,9 +28,10 @@ from tests.members.factories import (
 )
 
 
-# Real commits (the worker must see the rows); reference_data puts back what an earlier
-# serialized-rollback test may have flushed, and the flush after each test reloads it for the next.
-pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("reference_data")]
+# Real commits (the worker must see the rows). serialized_rollback, as the other transactional tests
+# that run after these (tests/members) expect: the database is restored at setup, and the flush after
+# the test leaves it empty rather than reloaded with new content-type ids.
+pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 NOW = datetime.timedelta(0)
 
