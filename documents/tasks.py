@@ -6,6 +6,7 @@ from celery import shared_task
 from celery.signals import worker_init
 
 from documents import production, renderers
+from documents.models import GenerationJob
 
 
 @worker_init.connect
@@ -26,7 +27,7 @@ def documents_job_run(self, job_id: int) -> str:
     """Produce the document of one GenerationJob; retry later while the job row allows it."""
     outcome = production.job_run(job_id)
     if outcome == production.Outcome.RETRY:
-        attempts = production.GenerationJob.objects.values_list("attempts", flat=True).get(pk=job_id)
+        attempts = GenerationJob.objects.values_list("attempts", flat=True).get(pk=job_id)
         raise self.retry(countdown=production.retry_delay(attempts))
     return str(outcome)
 
