@@ -18,6 +18,7 @@ class JournalAction(models.TextChoices):
     DOCUMENT_REQUESTED = "DOCUMENT_REQUESTED", "Document demandé"
     DOCUMENT_ISSUED = "DOCUMENT_ISSUED", "Document produit"
     DOCUMENT_FINALISED = "DOCUMENT_FINALISED", "Document finalisé"
+    DOCUMENT_DOWNLOADED = "DOCUMENT_DOWNLOADED", "Document téléchargé"
     ARS_READ = "ARS_READ", "Consultation par l'ARS"
 
 

@@ -14,11 +14,12 @@ with the dead process's connection).
 
 import datetime
 import logging
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -113,14 +114,65 @@ def job_is_leased(model: type[BackgroundJob], job_id: int) -> bool:
     return False
 
 
-def job_progress(job: BackgroundJob, percent: int, step: str) -> None:
-    """Record progress at once (its own transaction), so that the page polling it sees it."""
-    percent = max(0, min(100, int(percent)))
-    job.progress, job.step = percent, step
-    with transaction.atomic():
-        type(job).objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
-            progress=percent, step=step[:200], updated_at=timezone.now()
+def _write_progress(conn, job: BackgroundJob, percent: int, step: str) -> None:
+    table = conn.ops.quote_name(type(job)._meta.db_table)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET progress = %s, step = %s, updated_at = NOW() "  # noqa: S608 - quoted name
+            "WHERE id = %s AND status = %s",
+            [percent, step[:200], job.pk, JobStatus.RUNNING],
         )
+
+
+class JobProgress:
+    """Reports a job's progress, ``reporter(percent, step)``, so that the page polling it sees it at once.
+
+    Outside a transaction it writes on the worker's own connection. Inside one (an import holds one
+    transaction per file) a write there would stay invisible until the commit, so it writes on a
+    private autocommit connection instead. Writes at most about once a second for the same
+    percentage; a failure to write is logged, never raised (progress is a courtesy).
+    """
+
+    def __init__(self, job: BackgroundJob, *, min_interval: float = 1.0):
+        self.job = job
+        self.min_interval = min_interval
+        self.side = None
+        self.last_time = 0.0
+        self.last_percent = -1
+
+    def __call__(self, percent: int, step: str) -> None:
+        percent = max(0, min(100, int(percent)))
+        now = time.monotonic()
+        if percent == self.last_percent and now - self.last_time < self.min_interval:
+            return
+        self.last_time, self.last_percent = now, percent
+        self.job.progress, self.job.step = percent, step
+        try:
+            if connection.in_atomic_block:
+                if self.side is None:
+                    self.side = connections.create_connection(DEFAULT_DB_ALIAS)
+                _write_progress(self.side, self.job, percent, step)
+            else:
+                _write_progress(connection, self.job, percent, step)
+        except Exception:
+            logger.warning("%s %s : avancement non enregistré", self.job._meta.label, self.job.pk, exc_info=True)
+
+    def close(self) -> None:
+        if self.side is not None:
+            self.side.close()
+            self.side = None
+
+    def __enter__(self) -> "JobProgress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def job_progress(job: BackgroundJob, percent: int, step: str) -> None:
+    """Record one progress step at once (see ``JobProgress`` for a reporter used many times)."""
+    with JobProgress(job, min_interval=0) as reporter:
+        reporter(percent, step)
 
 
 def job_finish(job: BackgroundJob, *, step: str = "Terminé", save_fields: tuple[str, ...] = ()) -> None:

@@ -1,5 +1,7 @@
 from django.db import models
 
+from core.enums import JournalAction
+
 
 class DocumentKind(models.TextChoices):
     """Every kind code, used everywhere (registry, jobs, documents, URLs). One code per document.
@@ -33,6 +35,5 @@ class DocumentStatus(models.TextChoices):
     FINAL = "FINAL", "Définitif"
 
 
-# Journal action of a download. Not yet in core.enums.JournalAction (core is not this room's file):
-# stored as this value until the choice is added there.
-DOCUMENT_DOWNLOADED = "DOCUMENT_DOWNLOADED"
+# Journal action of a download (kept here under its old name for the room's imports).
+DOCUMENT_DOWNLOADED = JournalAction.DOCUMENT_DOWNLOADED

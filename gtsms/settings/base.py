@@ -182,6 +182,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {}
 # documents: send again, every minute, the generation jobs lost by a dead broker or a dead worker.
 CELERY_BEAT_SCHEDULE["documents-jobs-sweep"] = {"task": "documents.jobs_sweep", "schedule": 60.0}
+# members: every five minutes, send again the FINESS imports lost by a dead broker or worker.
+CELERY_BEAT_SCHEDULE["finess-import-sweep"] = {"task": "members.finess_import_sweep", "schedule": 300.0}
 DOCUMENTS_RETRY_DELAY = 30  # seconds before retrying a failed attempt, doubled at each attempt…
 DOCUMENTS_RETRY_DELAY_MAX = 300  # …up to this (below the visibility timeout)
 DOCUMENTS_SWEEP_PENDING_AFTER = 120  # seconds a job may wait in PENDING before the sweep sends it again

@@ -4,10 +4,9 @@
 run and enqueues its task on commit. The worker calls ``finess_import_run_execute``: it claims the
 run (``core.jobs``), imports the files with ``finess_import`` and stores the result.
 
-Progress: the import holds one transaction per file, so a progress row written on the worker's own
-connection would stay invisible to the polling page until the file is committed. Progress inside a
-file is therefore written on a second, autocommit connection (``_ProgressWriter``); the states
-(claim, finish, fail) go through ``core.jobs`` as usual.
+Progress: the import holds one transaction per file; ``core.jobs.JobProgress`` writes progress on a
+private autocommit connection while a transaction is open, so the polling page sees it. The run is
+leased (``core.jobs.job_lease``) so that two deliveries of its task never import at the same time.
 """
 
 import contextlib
@@ -16,16 +15,14 @@ import logging
 import pathlib
 import shutil
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 
-from core.enums import JobStatus
-from core.jobs import job_claim, job_enqueue, job_fail, job_finish
+from core.jobs import JobProgress, job_enqueue, job_fail, job_finish, job_lease
 from members.finess.importer import FinessFileError, finess_import
 from members.models import FinessImportRun
 
@@ -90,60 +87,31 @@ def _local_paths(files: list[dict]) -> Iterator[list[pathlib.Path]]:
         yield paths
 
 
-class _ProgressWriter:
-    """Writes a run's progress on its own autocommit connection, at most about once a second."""
-
-    def __init__(self, run: FinessImportRun):
-        self.run = run
-        self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-        self.last_time = 0.0
-        self.last_percent = -1
-
-    def __call__(self, percent: int, step: str) -> None:
-        now = time.monotonic()
-        if percent == self.last_percent and now - self.last_time < 1.0:
-            return
-        self.last_time, self.last_percent = now, percent
-        table = self.connection.ops.quote_name(FinessImportRun._meta.db_table)
-        try:
-            with self.connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {table} SET progress = %s, step = %s, updated_at = NOW() "  # noqa: S608 - quoted name
-                    "WHERE id = %s AND status = %s",
-                    [max(0, min(100, percent)), step[:200], self.run.pk, JobStatus.RUNNING],
-                )
-        except Exception:  # progress is a courtesy: never fail the import for it
-            logger.warning("Import FINESS %s : avancement non enregistré", self.run.pk, exc_info=True)
-
-    def close(self) -> None:
-        self.connection.close()
-
-
 def finess_import_run_execute(*, run_id: int) -> None:
     """Import the files of a run and store the result; idempotent (a finished run is left alone).
 
     A file that is not a FINESS extract fails the run at once (nothing was written); a technical
     error leaves it to be retried while attempts remain (``core.jobs.job_fail``).
     """
-    run = job_claim(FinessImportRun, run_id)
-    if run is None:
-        return
-    writer = _ProgressWriter(run)
-    try:
-        with _local_paths(run.files) as paths:
-            result = finess_import(
-                paths, names=[item["name"] for item in run.files], actor=run.requested_by, progress=writer
-            )
-    except FinessFileError as error:
-        job_fail(run, error.message, final=True)
-        return
-    except Exception:
-        logger.exception("Import FINESS %s : échec technique", run.pk)
-        job_fail(run, TECHNICAL_FAILURE, final=False)
-        return
-    finally:
-        writer.close()
-    summary = result.as_dict()
+    with job_lease(FinessImportRun, run_id) as run:  # a second delivery waits for nothing: it does nothing
+        if run is None:
+            return
+        try:
+            with _local_paths(run.files) as paths, JobProgress(run) as progress:
+                result = finess_import(
+                    paths, names=[item["name"] for item in run.files], actor=run.requested_by, progress=progress
+                )
+        except FinessFileError as error:
+            job_fail(run, error.message, final=True)
+            return
+        except Exception:
+            logger.exception("Import FINESS %s : échec technique", run.pk)
+            job_fail(run, TECHNICAL_FAILURE, final=False)
+            return
+        _store_result(run, result.as_dict())
+
+
+def _store_result(run: FinessImportRun, summary: dict) -> None:
     with transaction.atomic():
         run.result = summary
         job_finish(

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.enums import JobStatus
+from core.jobs import JobProgress
 from members.finess import forms as finess_forms
-from members.finess.runs import _ProgressWriter, display_name, finess_import_run_execute, finess_import_run_request
+from members.finess.runs import display_name, finess_import_run_execute, finess_import_run_request
 from members.models import Establishment, FinessImportRun, LegalEntity
 from tests.accounts.factories import UserFactory
 
@@ -241,7 +242,7 @@ class TestBackgroundRun:
     @pytest.mark.django_db(transaction=True, serialized_rollback=True)
     def test_progress_is_written_on_its_own_connection(self):
         run = FinessImportRun.objects.create(files=[], status=JobStatus.RUNNING)
-        writer = _ProgressWriter(run)
+        writer = JobProgress(run)
         try:
             with transaction.atomic():  # the import's transaction: the page must see progress anyway
                 writer(37, "f.csv — Établissements : 2000 lignes lues")
