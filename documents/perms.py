@@ -4,8 +4,6 @@ Document rights are object permissions on the groupement, so the codenames come 
 ``members.perms``; this module holds the composite rules and the booleans the templates receive.
 """
 
-from guardian.core import ObjectPermissionChecker
-
 from documents.enums import DocumentStatus
 from members import perms as member_perms
 
@@ -20,15 +18,13 @@ def can_finalise_documents(user, groupement) -> bool:
     return user.has_perm(FINALISE_DOCUMENTS, groupement)
 
 
-def document_abilities(user, groupement) -> dict[str, bool]:
-    """What the user may do on the groupement's documents pages, from one permission lookup.
+def document_abilities(checker, groupement) -> dict[str, bool]:
+    """What the user may do on the groupement's documents pages, from the request's permission checker.
 
     ``generate``: ask for documents; ``finalise``: turn drafts into final documents, ask for final
     documents directly.
     """
-    if user.is_superuser:
-        return {"generate": True, "finalise": True}
-    codenames = set(ObjectPermissionChecker(user).get_perms(groupement))
+    codenames = set(checker.get_perms(groupement))
     return {
         "generate": GENERATE_DOCUMENTS.split(".", 1)[1] in codenames,
         "finalise": FINALISE_DOCUMENTS.split(".", 1)[1] in codenames,

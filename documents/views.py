@@ -1,6 +1,6 @@
 """Pages of documents: the groupement's list, the request form, a job's progress, download, finalise.
 
-Thin views: one permission check on the groupement (``members.views.get_groupement_for``), one
+Thin views: one permission check on the groupement (``members.access.get_groupement_for``), one
 service or selector call. Nothing heavy runs here: documents are produced by the worker.
 """
 
@@ -19,12 +19,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.enums import JobStatus
 from core.exceptions import BusinessRuleError
 from core.journal import journal_record
+from core.perms import request_checker
 from documents import perms, selectors, services
 from documents.enums import DOCUMENT_DOWNLOADED
 from documents.forms import DocumentFilterForm, DocumentRequestForm
 from documents.models import Document, GenerationJob
 from documents.renderers import MIME_TYPES
-from members.views import get_groupement_for
+from members.access import get_groupement_for
 
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def _request_form(groupement, abilities, data=None) -> DocumentRequestForm:
 @require_safe
 def document_list(request, slug: str):
     groupement = get_groupement_for(request, slug, perms.VIEW_GROUPEMENT)
-    abilities = perms.document_abilities(request.user, groupement)
+    abilities = perms.document_abilities(request_checker(request), groupement)
     kinds = selectors.kind_choices_for(groupement)
     filters = DocumentFilterForm(request.GET or None, kinds=kinds)
     kind = status = None
@@ -69,7 +70,7 @@ def document_list(request, slug: str):
 def document_request(request, slug: str):
     """GET: the request form; POST: ask for the document and go to its job page."""
     groupement = get_groupement_for(request, slug, perms.GENERATE_DOCUMENTS)
-    abilities = perms.document_abilities(request.user, groupement)
+    abilities = perms.document_abilities(request_checker(request), groupement)
     form = _request_form(groupement, abilities, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,46 +1,31 @@
 import datetime
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from guardian.core import ObjectPermissionChecker
 
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
 from core.models import JournalEntry
+from core.perms import request_checker
 from documents.services import document_request
 from members import forms, perms, selectors, services
+from members.access import get_groupement_for
 from members.models import Groupement, Membership
 
 
 MEMBERS_PER_PAGE = 25
 
 
-def _checker(request) -> ObjectPermissionChecker:
-    """One guardian checker per request: the groupement's permissions are read once, then cached."""
-    if not hasattr(request, "_gtsms_perm_checker"):
-        request._gtsms_perm_checker = ObjectPermissionChecker(request.user)
-    return request._gtsms_perm_checker
-
-
-def get_groupement_for(request, slug: str, permission: str = perms.VIEW_GROUPEMENT) -> Groupement:
-    """The groupement named in the URL, if the user holds ``permission`` on it (one check, no loop)."""
-    groupement = get_object_or_404(Groupement.objects.select_related("region"), slug=slug)
-    if not _checker(request).has_perm(permission, groupement):
-        raise PermissionDenied("Vous n'avez pas accès à ce groupement.")
-    return groupement
-
-
 def _groupement_abilities(request, groupement: Groupement) -> dict[str, bool]:
-    return perms.groupement_abilities(_checker(request), groupement)
+    return perms.groupement_abilities(request_checker(request), groupement)
 
 
 def _member_abilities(request, groupement: Groupement, membership: Membership) -> dict[str, bool]:
-    return perms.member_abilities(_checker(request), groupement, membership, today=timezone.localdate())
+    return perms.member_abilities(request_checker(request), groupement, membership, today=timezone.localdate())
 
 
 def _membership_or_404(groupement: Groupement, membership_id: int) -> Membership:

@@ -197,6 +197,10 @@ LOGGING = {
     "loggers": {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}},
 }
 
+# Row history: attach the request's user and URL to changes made by writing requests. GET requests
+# never write, so they skip the two queries that set the context.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
 # Where demo and tests find the real FINESS extracts shipped with the repository.
 FINESS_DATA_DIR = BASE_DIR / "data" / "finess"
 

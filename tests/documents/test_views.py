@@ -115,9 +115,9 @@ class TestList:
             DocumentFactory(job=GenerationJobFactory(groupement=groupement, requested_by=user), generated_by=user)
         GenerationJobFactory(groupement=groupement, status=JobStatus.FAILED, error="Échec de test")
         client.force_login(user)
-        # session and user 2, history context 2, groupement 1, permissions 4 (view check 2, abilities 2),
-        # count + page 2, unfinished jobs 1, navigation roles 1, first-request session refresh 3.
-        with django_assert_num_queries(16):
+        # session and user 2, groupement 1, permissions 2 (one checker per request), count + page 2,
+        # unfinished jobs 1, navigation roles 1, first-request session refresh 3.
+        with django_assert_num_queries(12):
             response = client.get(list_url(groupement))
         assert response.status_code == 200
         assert response.content.decode().count('class="button button-secondary">Finaliser') == min(count, 20)
