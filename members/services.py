@@ -268,6 +268,22 @@ def _facts(membership: Membership, **extra) -> dict:
     return facts
 
 
+def _terms_create(
+    *, membership: Membership, valid_from: datetime.date, voting_rights: Decimal, contribution_share: Decimal, act: str
+) -> MembershipTerms:
+    """A new dated state of a member's rights and share; earlier states are kept (history is never rewritten)."""
+    terms = MembershipTerms(
+        membership=membership,
+        valid_from=valid_from,
+        voting_rights=voting_rights,
+        contribution_share=contribution_share,
+        act=act.strip(),
+    )
+    _full_clean(terms)
+    terms.save()
+    return terms
+
+
 # --- Services -------------------------------------------------------------------------------------
 
 
@@ -334,15 +350,10 @@ def membership_admit(
                 f"« {legal_entity.name} » est déjà rattachée à ce groupement sur cette période."
             ) from error
         raise
-    terms = MembershipTerms(
-        membership=membership,
-        valid_from=admitted_on,
-        voting_rights=voting_rights,
-        contribution_share=contribution_share,
-        act=act.strip(),
-    )
-    _full_clean(terms)
-    terms.save()
+    _terms_create(
+        membership=membership, valid_from=admitted_on, voting_rights=voting_rights,
+        contribution_share=contribution_share, act=act,
+    )  # fmt: skip
     journal_record(
         action=JournalAction.MEMBER_ADMITTED,
         actor=actor,
@@ -494,15 +505,10 @@ def membership_terms_change(
         )
     _check_terms_values(voting_rights=voting_rights, contribution_share=contribution_share)
     _check_partner_rights(category=membership.category, voting_rights=voting_rights)
-    terms = MembershipTerms(
-        membership=membership,
-        valid_from=valid_from,
-        voting_rights=voting_rights,
-        contribution_share=contribution_share,
-        act=act.strip(),
-    )
-    _full_clean(terms)
-    terms.save()
+    terms = _terms_create(
+        membership=membership, valid_from=valid_from, voting_rights=voting_rights,
+        contribution_share=contribution_share, act=act,
+    )  # fmt: skip
     journal_record(
         action=JournalAction.MEMBERSHIP_TERMS_CHANGED,
         actor=actor,
