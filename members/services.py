@@ -284,6 +284,17 @@ def _terms_create(
     return terms
 
 
+def _record_leave(membership: Membership, *, left_on: datetime.date, reason: LeaveReason, act: str) -> None:
+    """Close the membership period: its last state is kept, never overwritten by a later one."""
+    _check_left_after_admitted(membership, left_on)
+    _check_no_terms_from(membership, left_on)
+    membership.left_on = left_on
+    membership.leave_reason = reason
+    membership.leave_act = act.strip()
+    _full_clean(membership)
+    membership.save(update_fields=["left_on", "leave_reason", "leave_act", "updated_at"])
+
+
 # --- Services -------------------------------------------------------------------------------------
 
 
@@ -404,13 +415,7 @@ def membership_withdraw(
         raise BusinessRuleError("La date de sortie doit être postérieure à la date de notification du retrait.")
     if membership.category != MembershipCategory.PARTNER:
         _check_withdrawal_dates(notified_on=notified_on, left_on=left_on)
-    _check_left_after_admitted(membership, left_on)
-    _check_no_terms_from(membership, left_on)
-    membership.left_on = left_on
-    membership.leave_reason = LeaveReason.WITHDRAWAL
-    membership.leave_act = act.strip()
-    _full_clean(membership)
-    membership.save(update_fields=["left_on", "leave_reason", "leave_act", "updated_at"])
+    _record_leave(membership, left_on=left_on, reason=LeaveReason.WITHDRAWAL, act=act)
     journal_record(
         action=JournalAction.MEMBER_WITHDRAWN,
         actor=actor,
@@ -451,13 +456,7 @@ def membership_exclude(
             f"La sortie ({format_date(left_on)}) ne peut pas précéder la décision d'exclusion "
             f"({format_date(decided_on)})."
         )
-    _check_left_after_admitted(membership, left_on)
-    _check_no_terms_from(membership, left_on)
-    membership.left_on = left_on
-    membership.leave_reason = LeaveReason.EXCLUSION
-    membership.leave_act = act.strip()
-    _full_clean(membership)
-    membership.save(update_fields=["left_on", "leave_reason", "leave_act", "updated_at"])
+    _record_leave(membership, left_on=left_on, reason=LeaveReason.EXCLUSION, act=act)
     journal_record(
         action=JournalAction.MEMBER_EXCLUDED,
         actor=actor,

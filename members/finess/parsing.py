@@ -222,6 +222,22 @@ def check_lengths(values: dict[str, object], model_key: str) -> None:
 # --- Builders: one row (as a name → cell mapping) to the model fields --------------------------
 
 
+def address_values(row: dict[str, str]) -> dict[str, str]:
+    """The address and contact columns, named alike in the ET and EJ extracts."""
+    return {
+        "complement": row.get("complrs", "").strip(),
+        "distribution_complement": row.get("compldistrib", "").strip(),
+        "street_number": row.get("numvoie", "").strip(),
+        "street_type": row.get("typvoie", "").strip(),
+        "street_name": row.get("voie", "").strip(),
+        "street_complement": row.get("compvoie", "").strip(),
+        "locality": row.get("lieuditbp", "").strip(),
+        "routing_line": row.get("ligneacheminement", "").strip(),
+        "phone": row.get("telephone", "").strip(),
+        "fax": row.get("telecopie", "").strip(),
+    }
+
+
 def establishment_values(row: dict[str, str]) -> tuple[str, str, dict[str, object]]:
     """(ET finess, EJ finess, values) of a ``structureet`` row, with the column names of the notice."""
     finess = read_finess(row.get("nofinesset", ""), "nofinesset")
@@ -233,18 +249,9 @@ def establishment_values(row: dict[str, str]) -> tuple[str, str, dict[str, objec
     values = {
         "name": name,
         "long_name": row.get("rslongue", "").strip(),
-        "complement": row.get("complrs", "").strip(),
-        "distribution_complement": row.get("compldistrib", "").strip(),
-        "street_number": row.get("numvoie", "").strip(),
-        "street_type": row.get("typvoie", "").strip(),
-        "street_name": row.get("voie", "").strip(),
-        "street_complement": row.get("compvoie", "").strip(),
-        "locality": row.get("lieuditbp", "").strip(),
+        **address_values(row),
         "commune_code": commune_insee(dep, row.get("commune", "")),
         "departement_id": departement_id(dep),
-        "routing_line": row.get("ligneacheminement", "").strip(),
-        "phone": row.get("telephone", "").strip(),
-        "fax": row.get("telecopie", "").strip(),
         "category_code": row.get("categetab", "").strip(),
         "category_label": row.get("libcategetab", "").strip(),
         "aggregate_code": row.get("categagretab", "").strip(),
@@ -277,18 +284,9 @@ def entity_values(row: dict[str, str], *, with_update_date: bool = True) -> tupl
     values = {
         "name": name,
         "long_name": row.get("rslongue", "").strip(),
-        "complement": row.get("complrs", "").strip(),
-        "street_number": row.get("numvoie", "").strip(),
-        "street_type": row.get("typvoie", "").strip(),
-        "street_name": row.get("voie", "").strip(),
-        "street_complement": row.get("compvoie", "").strip(),
-        "distribution_complement": row.get("compldistrib", "").strip(),
-        "locality": row.get("lieuditbp", "").strip(),
+        **address_values(row),
         "departement_code": departement_code_from_finess(dep),
         "commune_code": cog,
-        "routing_line": row.get("ligneacheminement", "").strip(),
-        "phone": row.get("telephone", "").strip(),
-        "fax": row.get("telecopie", "").strip(),
         "category_code": row.get("categej", "").strip(),
         "category_label": (row.get("libcategej", "") or row.get("liblongcategej", "")).strip(),
         "statut_code": statut,
