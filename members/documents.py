@@ -21,7 +21,8 @@ from documents.enums import DocumentKind
 from documents.registry import Column, Sheet
 from documents.renderers import FORMAT_DATE, FORMAT_INTEGER, FORMAT_NUMBER, FORMAT_PERCENT
 from members.enums import MembershipCategory
-from members.models import Establishment, Groupement, Membership, MembershipTerms
+from members.models import Establishment, Groupement, Membership
+from members.selectors import with_terms_on
 
 
 HUNDRED = Decimal(100)
@@ -127,16 +128,9 @@ def reference_date(year: int | None, today: datetime.date | None = None) -> date
     return datetime.date(year, 12, 31)
 
 
-def _terms_on(terms_desc: list[MembershipTerms], day: datetime.date) -> MembershipTerms | None:
-    return next((terms for terms in terms_desc if terms.valid_from <= day), None)
-
-
 def _row(membership: Membership, as_of: datetime.date) -> MemberRow:
     entity = membership.legal_entity
-    active = membership.left_on is None or membership.left_on > as_of
-    # A member who left is shown with its terms on its last day of membership.
-    terms_day = as_of if active else membership.left_on - datetime.timedelta(days=1)
-    terms = _terms_on(membership.terms_desc, terms_day)
+    active = membership.is_active_on(as_of)
     return MemberRow(
         name=entity.name,
         finess=entity.finess,
@@ -149,8 +143,8 @@ def _row(membership: Membership, as_of: datetime.date) -> MemberRow:
         left_on=None if active else membership.left_on,
         leave_reason="" if active else membership.get_leave_reason_display(),
         leave_act="" if active else membership.leave_act,
-        voting_rights=terms.voting_rights if terms else None,
-        contribution_share=terms.contribution_share if terms else None,
+        voting_rights=membership.voting_rights,  # annotated by with_terms_on (terms in force, or the last)
+        contribution_share=membership.contribution_share,
         address=entity.address_line,
         postal_code=entity.postal_code,
         city=entity.city,
@@ -171,11 +165,11 @@ def _row(membership: Membership, as_of: datetime.date) -> MemberRow:
 
 
 def register_of_members(*, groupement: Groupement, as_of: datetime.date) -> Register:
-    """The register on ``as_of``: members on that day and those who left since 1 January (3 queries)."""
+    """The register on ``as_of``: members on that day and those who left since 1 January (2 queries)."""
     year_start = datetime.date(as_of.year, 1, 1)
     open_on = Q(closed=False) | Q(closed_on__gt=as_of)
     memberships = (
-        Membership.objects.filter(groupement=groupement, admitted_on__lte=as_of)
+        with_terms_on(Membership.objects.filter(groupement=groupement, admitted_on__lte=as_of), as_of)
         .filter(Q(left_on__isnull=True) | Q(left_on__gte=year_start))
         .select_related("legal_entity")
         .prefetch_related(
@@ -184,7 +178,6 @@ def register_of_members(*, groupement: Groupement, as_of: datetime.date) -> Regi
                 queryset=Establishment.objects.filter(open_on).order_by("name", "finess"),
                 to_attr="open_establishments",
             ),
-            Prefetch("terms", queryset=MembershipTerms.objects.order_by("-valid_from"), to_attr="terms_desc"),
         )
         .order_by("legal_entity__name", "admitted_on", "id")
     )

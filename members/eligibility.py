@@ -185,6 +185,16 @@ RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 
 STATUT_UNKNOWN_RULE = "STATUT_UNKNOWN"
+RULES_BY_CODE = {rule.result.rule: rule.result for rule in RULES}
+
+
+def eligibility_of_rule(rule_code: str) -> Eligibility | None:
+    """The row of ``RULES`` whose code is stored on an establishment (``eligibility_rule``).
+
+    None when nothing could be decided (``STATUT_UNKNOWN``: the legal entity's statut is not known).
+    Screens show what is stored, so that every page says the same as the ARS coverage and the report.
+    """
+    return RULES_BY_CODE.get(rule_code)
 
 
 def normalize_code(code: str | None) -> str:

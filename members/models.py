@@ -246,10 +246,19 @@ class EstablishmentGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Establishment, on_delete=models.CASCADE)
 
 
+def membership_active_q(day: datetime.date, prefix: str = "") -> Q:
+    """A membership is active from its admission until the day before it left: the period ``[admitted_on, left_on)``.
+
+    ``prefix`` names the relation when filtering from another model (e.g. ``"memberships__"``).
+    """
+    return Q(**{f"{prefix}admitted_on__lte": day}) & (
+        Q(**{f"{prefix}left_on__isnull": True}) | Q(**{f"{prefix}left_on__gt": day})
+    )
+
+
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def active_on(self, day: datetime.date | None = None) -> "MembershipQuerySet":
-        day = day or timezone.localdate()
-        return self.filter(admitted_on__lte=day).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+        return self.filter(membership_active_q(day or timezone.localdate()))
 
     def members(self) -> "MembershipQuerySet":
         """Members proper (obligatoires and facultatifs), not partners by convention."""
@@ -319,6 +328,10 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.legal_entity.name} — {self.groupement.name}"
+
+    def is_active_on(self, day: datetime.date) -> bool:
+        """The rule of ``membership_active_q``, for a row already loaded."""
+        return self.admitted_on <= day and (self.left_on is None or self.left_on > day)
 
 
 @pghistory.track()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from members import perms
-from members.eligibility import eligibility_for
+from members.eligibility import eligibility_of_rule
 from members.enums import EligibilityCategory, GroupementKind, MembershipCategory
 from members.models import (
     Departement,
@@ -19,15 +19,14 @@ from members.models import (
     Membership,
     MembershipTerms,
     Region,
+    membership_active_q,
 )
 
 
 def groupement_list_for_user(*, user) -> QuerySet[Groupement]:
     """Groupements the user may open in the dashboard, with their number of current members."""
     today = timezone.localdate()
-    active = Q(memberships__admitted_on__lte=today) & (
-        Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=today)
-    )
+    active = membership_active_q(today, prefix="memberships__")
     qs = Groupement.objects.active().select_related("region")
     qs = get_objects_for_user(user, perms.VIEW_GROUPEMENT, klass=qs, accept_global_perms=False)
     return qs.annotate(
@@ -36,16 +35,14 @@ def groupement_list_for_user(*, user) -> QuerySet[Groupement]:
 
 
 def membership_current_list(*, groupement: Groupement, day: datetime.date | None = None) -> QuerySet[Membership]:
-    """Current memberships of a groupement with their legal entity, establishments and current terms."""
+    """Current memberships of a groupement with their legal entity and establishments."""
     day = day or timezone.localdate()
-    current_terms = MembershipTerms.objects.filter(valid_from__lte=day).order_by("-valid_from")
     return (
         Membership.objects.filter(groupement=groupement)
         .active_on(day)
         .select_related("legal_entity")
         .prefetch_related(
             Prefetch("legal_entity__establishments", queryset=Establishment.objects.order_by("name")),
-            Prefetch("terms", queryset=current_terms, to_attr="terms_desc"),
         )
         .order_by("legal_entity__name")
     )
@@ -65,8 +62,8 @@ def groupement_summary(*, groupement: Groupement, day: datetime.date | None = No
         .order_by("-n", "category_code")
     )
     return {
-        "members": sum(n for cat, n in by_category.items() if cat != "PARTNER"),
-        "partners": by_category.get("PARTNER", 0),
+        "members": sum(n for cat, n in by_category.items() if cat != MembershipCategory.PARTNER),
+        "partners": by_category.get(MembershipCategory.PARTNER, 0),
         "by_category": by_category,
         "establishments": sum(row["n"] for row in by_finess),
         "by_finess_category": by_finess,
@@ -76,15 +73,6 @@ def groupement_summary(*, groupement: Groupement, day: datetime.date | None = No
 def _directed_establishments(*, user) -> QuerySet[Establishment]:
     qs = Establishment.objects.select_related("legal_entity", "departement")
     return get_objects_for_user(user, perms.DIRECT_ESTABLISHMENT, klass=qs, accept_global_perms=False).order_by("name")
-
-
-def portal_establishments_for_user(*, user, day: datetime.date | None = None) -> QuerySet[Establishment]:
-    """The establishments a director runs, each with its legal entity's current memberships."""
-    day = day or timezone.localdate()
-    current = Membership.objects.active_on(day).select_related("groupement").order_by("admitted_on")
-    return _directed_establishments(user=user).prefetch_related(
-        Prefetch("legal_entity__memberships", queryset=current, to_attr="current_memberships")
-    )
 
 
 def review_scope_for_user(*, user) -> tuple[list[Region], list[Departement]]:
@@ -101,9 +89,7 @@ def review_scope_for_user(*, user) -> tuple[list[Region], list[Departement]]:
 def groupement_list_for_review(*, regions: list[Region], departements: list[Departement]) -> QuerySet[Groupement]:
     """Groupements of the reader's régions, or with a département of the reader's."""
     today = timezone.localdate()
-    active = Q(memberships__admitted_on__lte=today) & (
-        Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=today)
-    )
+    active = membership_active_q(today, prefix="memberships__")
     scope = Q(region__in=regions) | Q(departements__in=departements)
     ids = Groupement.objects.filter(scope).values("id")
     return (
@@ -149,10 +135,12 @@ class MemberListFilters:
     sort: str = "name"
 
 
-def _with_terms_on(qs: QuerySet[Membership], day: datetime.date) -> QuerySet[Membership]:
-    """Annotate each membership with the voting rights and share in force on ``day``.
+def with_terms_on(qs: QuerySet[Membership], day: datetime.date) -> QuerySet[Membership]:
+    """Annotate each membership with the ``voting_rights`` and ``contribution_share`` in force on ``day``.
 
-    For a membership that starts after ``day``, its first terms; for one that has ended, its last.
+    The single place that reads terms: the latest dated state starting on or before ``day``. For a
+    membership that starts after ``day``, its first terms; for one that has ended, its last (no
+    terms may start on or after the departure, ``members.services``).
     """
     terms = (
         MembershipTerms.objects.filter(membership=OuterRef("pk"))
@@ -199,7 +187,7 @@ def membership_list(
                 Establishment.objects.filter(legal_entity=OuterRef("legal_entity"), departement_id=filters.departement)
             )
         )
-    qs = _with_terms_on(qs, day).annotate(establishment_count=_establishment_count())
+    qs = with_terms_on(qs, day).annotate(establishment_count=_establishment_count())
     return qs.select_related("legal_entity").order_by(*MEMBER_SORTS.get(filters.sort, MEMBER_SORTS["name"]))
 
 
@@ -220,9 +208,18 @@ class EstablishmentEligibility:
 
 
 def _eligibility_of(establishment: Establishment) -> EstablishmentEligibility:
-    eligibility = eligibility_for(
-        statut_code=establishment.legal_entity.statut_code, category_code=establishment.category_code
-    )
+    """What the law says of the establishment, as computed at its last FINESS import."""
+    eligibility = eligibility_of_rule(establishment.eligibility_rule)
+    if eligibility is None:
+        return EstablishmentEligibility(
+            establishment=establishment,
+            category_label="Non déterminée",
+            rule_label=(
+                "Le statut juridique de l'entité juridique n'est pas connu : importez l'extrait FINESS des "
+                "entités juridiques"
+            ),
+            article="L. 312-7-2 I CASF",
+        )
     return EstablishmentEligibility(
         establishment=establishment,
         category_label=EligibilityCategory(eligibility.category).label,
@@ -233,7 +230,7 @@ def _eligibility_of(establishment: Establishment) -> EstablishmentEligibility:
 
 def _history_queryset(day: datetime.date) -> QuerySet[Membership]:
     terms = Prefetch("terms", queryset=MembershipTerms.objects.order_by("valid_from"), to_attr="terms_history")
-    return _with_terms_on(Membership.objects.select_related("groupement"), day).prefetch_related(terms)
+    return with_terms_on(Membership.objects.select_related("groupement"), day).prefetch_related(terms)
 
 
 @dataclass(frozen=True)
@@ -315,7 +312,7 @@ def portal_for_user(*, user, day: datetime.date | None = None) -> list[PortalEst
             PortalEstablishment(
                 establishment=establishment,
                 eligibility=_eligibility_of(establishment),
-                current=[m for m in memberships if m.admitted_on <= day and (m.left_on is None or m.left_on > day)],
+                current=[m for m in memberships if m.is_active_on(day)],
                 history=memberships,
             )
         )

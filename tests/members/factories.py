@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import factory
 
+from members.eligibility import establishment_eligibility
 from members.enums import EligibilityCategory, GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
 from members.models import Departement, Establishment, Groupement, LegalEntity, Membership, MembershipTerms, Region
 from tests.utils import luhn_complete
@@ -52,6 +53,13 @@ class EstablishmentFactory(factory.django.DjangoModelFactory):
     category_code = "500"
     category_label = "Etablissement d'hébergement pour personnes âgées dépendantes"
     routing_line = "23000 GUERET"
+    # Stored as the FINESS import stores them: computed from the legal entity's statut and the category.
+    eligibility = factory.LazyAttribute(
+        lambda o: establishment_eligibility(statut_code=o.legal_entity.statut_code, category_code=o.category_code)[0]
+    )
+    eligibility_rule = factory.LazyAttribute(
+        lambda o: establishment_eligibility(statut_code=o.legal_entity.statut_code, category_code=o.category_code)[1]
+    )
 
     class Params:
         mandatory = factory.Trait(

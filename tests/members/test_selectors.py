@@ -142,6 +142,16 @@ class TestMemberDetail:
         (site,) = selectors.member_detail(membership=membership).establishments
         assert site.category_label == "Partenaire uniquement"
 
+    def test_a_site_whose_statut_is_unknown_says_so_as_the_import_stored_it(self, groupement):
+        """Not "hors champ": the page shows the stored decision, like the ARS coverage and the report."""
+        entity = LegalEntityFactory(statut_code="", statut_label="")
+        membership = MembershipFactory(groupement=groupement, legal_entity=entity)
+        EstablishmentFactory(legal_entity=entity)
+        (site,) = selectors.member_detail(membership=membership).establishments
+        assert site.establishment.eligibility_rule == "STATUT_UNKNOWN"
+        assert site.category_label == "Non déterminée"
+        assert "statut juridique" in site.rule_label
+
 
 class TestLegalEntitySearch:
     def test_finds_by_finess_start_or_name_and_says_the_current_gtsms(self):
