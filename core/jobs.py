@@ -2,11 +2,12 @@
 
 A request writes a PENDING row and enqueues its task on commit (``job_enqueue``); if Redis is down
 the row stays PENDING and the periodic sweep enqueues it again later (``job_sweep``). The task
-claims the row (``job_claim``: locks it, counts the attempt, gives up after ``max_attempts``), reports
-progress on its own short transactions (``job_progress``), and ends it with ``job_finish`` or
-``job_fail``. Every step is idempotent: a redelivered task for a finished job does nothing.
+takes the job with ``job_lease`` (locks the row, counts the attempt, gives up after
+``max_attempts``), reports progress with ``JobProgress`` (visible at once, even inside a
+transaction), and ends it with ``job_finish`` or ``job_fail``. Every step is idempotent: a
+redelivered task for a finished job does nothing.
 
-``job_lease`` wraps ``job_claim`` with a PostgreSQL session advisory lock held for the whole run, so
+``job_lease`` holds a PostgreSQL session advisory lock for the whole run, so
 that two deliveries of the same job never run at the same time, and so that the sweep can tell a
 RUNNING job whose worker is alive (lock held) from one whose worker died (PostgreSQL drops the lock
 with the dead process's connection).
@@ -49,7 +50,7 @@ def job_enqueue(job: BackgroundJob, send: Callable[[int], object]) -> None:
     transaction.on_commit(_send)
 
 
-def job_claim[J: BackgroundJob](model: type[J], job_id: int) -> J | None:
+def _claim[J: BackgroundJob](model: type[J], job_id: int) -> J | None:
     """Lock the job and start one attempt; None when there is nothing to do.
 
     Nothing to do: the row is gone, already done or failed, or its attempts are used up (then it is
@@ -78,7 +79,7 @@ def _lease_key(model: type[BackgroundJob], job_id: int) -> tuple[int, int]:
 
 @contextmanager
 def job_lease[J: BackgroundJob](model: type[J], job_id: int) -> Iterator[J | None]:
-    """Claim the job (``job_claim``) while holding an exclusive lease on it for the whole block.
+    """Claim the job (``_claim``) while holding an exclusive lease on it for the whole block.
 
     Yields None when another run holds the lease (a duplicate delivery while the first one is
     still working) or when there is nothing to do. The lease is a session advisory lock: it is
@@ -94,7 +95,7 @@ def job_lease[J: BackgroundJob](model: type[J], job_id: int) -> Iterator[J | Non
         yield None
         return
     try:
-        yield job_claim(model, job_id)
+        yield _claim(model, job_id)
     finally:
         try:
             with connection.cursor() as cursor:

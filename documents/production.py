@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from core.enums import JobStatus, JournalAction
 from core.exceptions import BusinessRuleError
-from core.jobs import job_fail, job_finish, job_lease, job_progress, job_sweep
+from core.jobs import JobProgress, job_fail, job_finish, job_lease, job_sweep
 from core.journal import journal_record
 from documents import registry, renderers
 from documents.enums import DocumentFormat, DocumentStatus
@@ -76,9 +76,10 @@ def job_run(job_id: int) -> Outcome:
         if job is None:
             return Outcome.SKIPPED
         try:
-            if job.finalises_id:
-                return _finalise(job)
-            return _produce(job)
+            with JobProgress(job) as reporter:
+                if job.finalises_id:
+                    return _finalise(job, reporter)
+                return _produce(job, reporter)
         except BusinessRuleError as error:
             job_fail(job, " ".join(error.messages), final=True)
             return Outcome.FAILED
@@ -91,12 +92,15 @@ def job_run(job_id: int) -> Outcome:
         return Outcome.RETRY if job.status == JobStatus.PENDING else Outcome.FAILED
 
 
-def _progress_for(job: GenerationJob, start: int, end: int) -> Callable[[int, str], None]:
-    """A ``progress(percent, step)`` that maps 0–100 onto ``start``–``end`` of the job's bar."""
+def _progress_for(reporter: JobProgress, start: int, end: int) -> Callable[[int, str], None]:
+    """A ``progress(percent, step)`` that maps 0–100 onto ``start``–``end`` of the job's bar.
+
+    Writes through the run's one throttled ``JobProgress``: WeasyPrint reports many steps per page.
+    """
 
     def progress(percent: int, step: str) -> None:
         percent = max(0, min(100, int(percent)))
-        job_progress(job, start + (end - start) * percent // 100, step)
+        reporter(start + (end - start) * percent // 100, step)
 
     return progress
 
@@ -130,11 +134,11 @@ def _doc_meta(job: GenerationJob, spec: registry.KindSpec, context: dict, versio
     }
 
 
-def _render(job, spec, context, version) -> tuple[renderers.Rendered, bytes | None, str]:
+def _render(job, spec, context, version, reporter) -> tuple[renderers.Rendered, bytes | None, str]:
     """The rendered file, the gzip of its final form's HTML (drafts of PDFs), and the title."""
     draft = not job.final
     meta = _doc_meta(job, spec, context, version, draft=draft)
-    progress = _progress_for(job, 40, 90)
+    progress = _progress_for(reporter, 40, 90)
     if spec.format == DocumentFormat.PDF:
         html = renderers.render_html(spec.template, {**context, "doc": meta})
         source = None
@@ -176,14 +180,14 @@ def _discard_file(job_id: int, name: str | None) -> None:
         logger.exception("Document : fichier %s de la tâche %s non supprimé", name, job_id)
 
 
-def _produce(job: GenerationJob) -> Outcome:
+def _produce(job: GenerationJob, reporter: JobProgress) -> Outcome:
     spec = registry.get(job.kind)
-    job_progress(job, 5, "Préparation")
-    context = spec.builder(job.groupement, job.subject_key, job.year, _progress_for(job, 10, 40))
+    reporter(5, "Préparation")
+    context = spec.builder(job.groupement, job.subject_key, job.year, _progress_for(reporter, 10, 40))
     version = _next_version(job)
     for _ in range(3):  # another job of the same subject may finish first: render again with its number
-        rendered, source, title = _render(job, spec, context, version)
-        job_progress(job, 95, "Enregistrement")
+        rendered, source, title = _render(job, spec, context, version, reporter)
+        reporter(95, "Enregistrement")
         result = _store(job, rendered, source=source, title=title, version=version)
         if not isinstance(result, int):
             return result
@@ -253,7 +257,7 @@ def _store(job, rendered, *, source: bytes | None, title: str, version: int) -> 
     return Outcome.DONE
 
 
-def _finalise(job: GenerationJob) -> Outcome:
+def _finalise(job: GenerationJob, reporter: JobProgress) -> Outcome:
     """Turn a draft into the final file of the same version (exactly the reviewed content)."""
     draft = Document.objects.get(pk=job.finalises_id)
     if draft.status == DocumentStatus.FINAL:
@@ -261,19 +265,19 @@ def _finalise(job: GenerationJob) -> Outcome:
             job_finish(GenerationJob.objects.select_for_update(of=("self",)).get(pk=job.pk))
         return Outcome.DONE
     spec_title = registry.title_of(draft.kind)
-    job_progress(job, 10, "Préparation de la version définitive")
+    reporter(10, "Préparation de la version définitive")
     if draft.format == DocumentFormat.PDF:
         if not draft.source:
             raise BusinessRuleError("Ce projet ne peut pas être finalisé : demandez une nouvelle version.")
         html = gzip.decompress(bytes(draft.source)).decode()
-        rendered = renderers.html_to_pdf(html, progress=_progress_for(job, 20, 90))
+        rendered = renderers.html_to_pdf(html, progress=_progress_for(reporter, 20, 90))
     else:
         with draft.file.open("rb") as handle:
             content = handle.read()
         rendered = renderers.xlsx_mark_final(
             content, description=f"{spec_title}, version {draft.version}, {DocumentStatus.FINAL.label.lower()}"
         )
-    job_progress(job, 95, "Enregistrement")
+    reporter(95, "Enregistrement")
     name = None
     old_name = draft.file.name
     try:

@@ -20,4 +20,6 @@ def members_finess_import(run_id: int) -> None:
 @shared_task(name="members.finess_import_sweep", acks_late=False)
 def members_finess_import_sweep() -> int:
     """Send again the FINESS imports lost by the broker or by a dead worker (to schedule with beat)."""
-    return job_sweep(FinessImportRun, members_finess_import.delay, older_than=datetime.timedelta(minutes=15))
+    # Runs are leased (core.jobs.job_lease), so a RUNNING run whose worker died is sent again too.
+    stale = datetime.timedelta(minutes=15)
+    return job_sweep(FinessImportRun, members_finess_import.delay, older_than=stale, running_older_than=stale)

@@ -337,11 +337,11 @@ def test_a_job_that_loses_its_version_number_renders_again_with_the_next_one(mak
     render = production._render
     versions = []
 
-    def render_while_the_other_finishes(job, spec, context, version):
+    def render_while_the_other_finishes(job, spec, context, version, *rest):
         versions.append(version)
         if job.pk == first.pk and len(versions) == 1:
             assert production.job_run(second.pk) == production.Outcome.DONE
-        return render(job, spec, context, version)
+        return render(job, spec, context, version, *rest)
 
     monkeypatch.setattr(production, "_render", render_while_the_other_finishes)
     assert production.job_run(first.pk) == production.Outcome.DONE
