@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
+from core.models import JournalEntry
 from members import perms
 from members.eligibility import eligibility_of_rule
 from members.enums import EligibilityCategory, GroupementKind, MembershipCategory
@@ -46,6 +47,11 @@ def membership_current_list(*, groupement: Groupement, day: datetime.date | None
         )
         .order_by("legal_entity__name")
     )
+
+
+def groupement_journal(*, groupement: Groupement, limit: int = 8) -> QuerySet[JournalEntry]:
+    """The latest business events of a groupement (every journaled event carries the ``groupement`` fact)."""
+    return JournalEntry.objects.filter(facts__groupement=groupement.pk).select_related("actor")[:limit]
 
 
 def groupement_summary(*, groupement: Groupement, day: datetime.date | None = None) -> dict:

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
-from core.models import JournalEntry
 from core.perms import request_checker
 from documents.services import document_request
 from members import forms, perms, selectors, services
@@ -50,7 +49,7 @@ def groupement_dashboard(request, slug: str):
         "groupement": groupement,
         "summary": selectors.groupement_summary(groupement=groupement),
         "memberships": selectors.membership_current_list(groupement=groupement),
-        "journal": JournalEntry.objects.filter(facts__groupement=groupement.pk).select_related("actor")[:8],
+        "journal": selectors.groupement_journal(groupement=groupement),
         "departements": list(groupement.departements.all()),
     }
     return render(request, "members/groupement_dashboard.html", context)
