@@ -173,19 +173,22 @@ class FileSummary:
 class ImportResult:
     """The counts of an import; ``as_dict`` is the contract shown to users and printed by the command."""
 
-    read: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    closed: int = 0
-    rejected: int = 0
     errors: list[dict] = field(default_factory=list)
     files: list[FileSummary] = field(default_factory=list)
     several_files: bool = False
 
-    def add_error(self, *, file: str, line: int, reason: str, counts: bool) -> None:
-        if counts:
-            self.rejected += 1
+    def _total(self, name: str) -> int:
+        return sum(getattr(summary, name) for summary in self.files)
+
+    read = property(lambda self: self._total("read"))
+    created = property(lambda self: self._total("created"))
+    updated = property(lambda self: self._total("updated"))
+    unchanged = property(lambda self: self._total("unchanged"))
+    closed = property(lambda self: self._total("closed"))
+    rejected = property(lambda self: self._total("rejected"))
+
+    def add_error(self, *, file: str, line: int, reason: str) -> None:
+        """Keep the reason of a rejected line (the counts are the files' own), up to MAX_ERRORS."""
         if len(self.errors) < MAX_ERRORS:
             error = {"line": line, "reason": reason}
             if self.several_files:
@@ -194,8 +197,6 @@ class ImportResult:
 
     def add(self, summary: FileSummary) -> None:
         self.files.append(summary)
-        for name in ("read", "created", "updated", "unchanged", "closed"):
-            setattr(self, name, getattr(self, name) + getattr(summary, name))
 
     def as_dict(self) -> dict:
         return {
@@ -228,7 +229,7 @@ class _FileImport:
         if error.counts:
             self.summary.read += 1
             self.summary.rejected += 1
-        self.result.add_error(file=self.file.name, line=error.line, reason=error.reason, counts=error.counts)
+        self.result.add_error(file=self.file.name, line=error.line, reason=error.reason)
 
     def _batches(self, items: Iterable[Record | LineError]) -> Iterable[list[Record]]:
         """Valid, first-seen records in batches; errors and duplicates are rejected on the way."""
