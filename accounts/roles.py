@@ -11,7 +11,6 @@ class RoleSpec:
     scope: str | None  # the RoleAssignment field that holds the object, or None for a platform-wide role
     permissions: tuple[str, ...]
     read_only: bool = False
-    home: str = "home"
 
 
 ROLE_SPECS: dict[Role, RoleSpec] = {

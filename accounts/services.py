@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -67,10 +68,8 @@ def role_grant(
     assignment = RoleAssignment(user=user, role=role, granted_by=actor, **scope)
     try:
         assignment.full_clean()
-    except BusinessRuleError:
-        raise
-    except Exception as error:
-        raise BusinessRuleError(f"Le rôle « {role.label} » ne peut pas être attribué ainsi : {error}") from error
+    except ValidationError as error:  # the model's constraints carry French messages
+        raise BusinessRuleError(error.messages) from error
     assignment.save()
     group, _ = _ensure_group(role, scope_object)
     group.user_set.add(user)

@@ -57,9 +57,6 @@ class JournalQuerySet(models.QuerySet["JournalEntry"]):
     def delete(self):
         raise JournalImmutableError("Le journal ne peut pas être effacé.")
 
-    def for_target(self, obj: models.Model) -> "JournalQuerySet":
-        return self.filter(target_type=ContentType.objects.get_for_model(obj), target_id=str(obj.pk))
-
 
 class JournalEntry(models.Model):
     """One business event (member admitted, role granted, document issued, ARS read…).
