@@ -1,16 +1,25 @@
-"""What each role grants, on which kind of object. The single source for guardian group permissions."""
+"""What each role grants, on which kind of object. The single source for guardian group permissions.
+
+Rights are named by their registry key (``"<room>.<codename>"``, see ``core.rights``): a room adds a
+right in its own ``perms.py`` and lists it here for the roles that hold it. A key no room declared,
+or a right whose scope is not the role's, fails the system check ``gtsms.E001`` at start-up.
+"""
 
 from dataclasses import dataclass
 
 from accounts.enums import Role
-from members import perms as member_perms
+from core import rights
 
 
 @dataclass(frozen=True)
 class RoleSpec:
     scope: str | None  # the RoleAssignment field that holds the object, or None for a platform-wide role
-    permissions: tuple[str, ...]
+    permissions: tuple[str, ...]  # registry keys of the rights the role grants on its object
     read_only: bool = False
+
+    def granted_rights(self) -> list[rights.Right]:
+        """The declared rights the role grants (``KeyError`` for an undeclared key: see the check)."""
+        return [rights.get(key) for key in self.permissions]
 
 
 ROLE_SPECS: dict[Role, RoleSpec] = {
@@ -18,25 +27,23 @@ ROLE_SPECS: dict[Role, RoleSpec] = {
     Role.GROUPEMENT_DIRECTOR: RoleSpec(
         scope="groupement",
         permissions=(
-            member_perms.VIEW_GROUPEMENT,
-            member_perms.MANAGE_GROUPEMENT,
-            member_perms.MANAGE_MEMBERS,
-            member_perms.GENERATE_DOCUMENTS,
-            member_perms.FINALISE_DOCUMENTS,
+            "members.view_groupement",
+            "members.manage_groupement",
+            "members.manage_members",
+            "documents.generate_documents",
+            "documents.finalise_documents",
         ),
     ),
     Role.GROUPEMENT_STAFF: RoleSpec(
         scope="groupement",
-        permissions=(member_perms.VIEW_GROUPEMENT, member_perms.MANAGE_MEMBERS, member_perms.GENERATE_DOCUMENTS),
+        permissions=("members.view_groupement", "members.manage_members", "documents.generate_documents"),
     ),
     Role.ESTABLISHMENT_DIRECTOR: RoleSpec(
         scope="establishment",
-        permissions=(member_perms.VIEW_ESTABLISHMENT, member_perms.DIRECT_ESTABLISHMENT),
+        permissions=("members.view_establishment", "members.direct_establishment"),
     ),
-    Role.ARS_REVIEWER: RoleSpec(scope="region", permissions=(member_perms.REVIEW_REGION,), read_only=True),
-    Role.DEPARTEMENT_READER: RoleSpec(
-        scope="departement", permissions=(member_perms.READ_DEPARTEMENT,), read_only=True
-    ),
+    Role.ARS_REVIEWER: RoleSpec(scope="region", permissions=("members.review_region",), read_only=True),
+    Role.DEPARTEMENT_READER: RoleSpec(scope="departement", permissions=("members.read_departement",), read_only=True),
 }
 
 READ_ONLY_ROLES = frozenset(role for role, spec in ROLE_SPECS.items() if spec.read_only)
@@ -51,24 +58,26 @@ def group_name(role: Role | str, scope_object) -> str:
     return f"{spec.scope}:{scope_object.pk}:{role}"
 
 
-PERMISSION_LABELS = {
-    member_perms.VIEW_GROUPEMENT: "voir le groupement (tableau de bord, membres, documents)",
-    member_perms.MANAGE_GROUPEMENT: "gérer le groupement",
-    member_perms.MANAGE_MEMBERS: "enregistrer admissions, retraits, exclusions",
-    member_perms.GENERATE_DOCUMENTS: "produire des documents",
-    member_perms.FINALISE_DOCUMENTS: "finaliser des documents",
-    member_perms.VIEW_ESTABLISHMENT: "voir l'établissement",
-    member_perms.DIRECT_ESTABLISHMENT: "agir comme directeur de l'établissement (portail)",
-    member_perms.REVIEW_REGION: "lire tous les groupements et établissements de la région",
-    member_perms.READ_DEPARTEMENT: "lire les groupements et établissements du département",
-}
+def check_role_specs() -> list[str]:
+    """What is wrong in ``ROLE_SPECS`` (undeclared keys, a right on another scope than its role's)."""
+    errors = []
+    for role, spec in ROLE_SPECS.items():
+        for key in spec.permissions:
+            try:
+                right = rights.get(key)
+            except KeyError:
+                errors.append(f"{role.value}: right {key!r} is declared by no room (core.rights.declare)")
+                continue
+            if right.scope != spec.scope:
+                errors.append(f"{role.value}: right {key!r} is held on {right.scope}, the role on {spec.scope}")
+    return errors
 
 
 def permissions_matrix_markdown() -> str:
     """The role × object × action table of docs/permissions.md, generated from ROLE_SPECS."""
     lines = ["| rôle | sur | droits | écriture |", "| --- | --- | --- | --- |"]
     for role, spec in ROLE_SPECS.items():
-        rights = "; ".join(PERMISSION_LABELS[perm] for perm in spec.permissions) or "tous (superutilisateur)"
+        labels = "; ".join(right.label for right in spec.granted_rights()) or "tous (superutilisateur)"
         writes = "jamais (lecture seule)" if spec.read_only else "oui"
-        lines.append(f"| {role.label} (`{role.value}`) | {spec.scope or 'plateforme'} | {rights} | {writes} |")
+        lines.append(f"| {role.label} (`{role.value}`) | {spec.scope or 'plateforme'} | {labels} | {writes} |")
     return "\n".join(lines)

@@ -33,13 +33,13 @@ def _ensure_group(role: Role, scope_object: Model | None) -> tuple[Group, int]:
     changes = int(created)
     if scope_object is None:
         return group, changes
-    wanted = {perm.split(".", 1)[1] for perm in spec.permissions}
+    wanted = {right.codename: right for right in spec.granted_rights()}
     current = set(get_group_perms(group, scope_object).values_list("codename", flat=True))
     app_label = scope_object._meta.app_label
-    for codename in wanted - current:
-        assign_perm(f"{app_label}.{codename}", group, scope_object)
+    for codename in wanted.keys() - current:
+        assign_perm(wanted[codename].perm, group, scope_object)
         changes += 1
-    for codename in current - wanted:
+    for codename in current - wanted.keys():
         remove_perm(f"{app_label}.{codename}", group, scope_object)
         changes += 1
     return group, changes
@@ -76,6 +76,7 @@ def role_grant(
     _set_platform_flags(user)
     journal_record(
         action=JournalAction.ROLE_GRANTED,
+        groupement=scope_object if spec.scope == "groupement" else None,
         actor=actor,
         target=user,
         facts={"role": role.value, "scope": spec.scope, "scope_id": str(scope_object.pk) if scope_object else None},
@@ -95,6 +96,7 @@ def role_revoke(*, assignment: RoleAssignment, actor: User | None = None) -> Rol
     _set_platform_flags(assignment.user)
     journal_record(
         action=JournalAction.ROLE_REVOKED,
+        groupement=assignment.groupement_id,
         actor=actor,
         target=assignment.user,
         facts={
@@ -118,7 +120,13 @@ def user_disable(*, user: User, actor: User | None = None) -> None:
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))
     Session.objects.filter(session_key__in=keys).delete()
     UserSession.objects.filter(user=user).delete()
-    journal_record(action=JournalAction.USER_DISABLED, actor=actor, target=user, facts={"sessions_ended": len(keys)})
+    journal_record(
+        action=JournalAction.USER_DISABLED,
+        groupement=None,
+        actor=actor,
+        target=user,
+        facts={"sessions_ended": len(keys)},
+    )
 
 
 @dataclass
@@ -169,6 +177,7 @@ def permissions_sync(*, actor: User | None = None) -> SyncResult:
     if result.changes:
         journal_record(
             action=JournalAction.PERMISSIONS_SYNCED,
+            groupement=None,
             actor=actor,
             facts={"groups": result.groups, "changes": result.changes},
         )

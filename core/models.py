@@ -66,6 +66,12 @@ class JournalEntry(models.Model):
 
     at = models.DateTimeField("date", auto_now_add=True, db_index=True)
     action = models.CharField("action", max_length=40, choices=JournalAction.choices, db_index=True)
+    # The tenant is the one domain concept the platform knows (docs/architecture-notes.md).
+    groupement = models.ForeignKey(
+        "members.Groupement", verbose_name="groupement", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="journal_entries", db_index=False,  # led by the (groupement, at, id) index
+
+    )  # fmt: skip
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="auteur", null=True, blank=True, on_delete=models.PROTECT
     )
@@ -81,7 +87,10 @@ class JournalEntry(models.Model):
         verbose_name = "entrée du journal"
         verbose_name_plural = "journal"
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["target_type", "target_id", "-at"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "-at"]),
+            models.Index(fields=["groupement", "-at", "-id"], name="journal_groupement_at"),
+        ]
         triggers = [
             pgtrigger.Protect(name="journal_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]

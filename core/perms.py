@@ -1,12 +1,57 @@
+"""How rights are checked: one guardian checker per user and request, one platform-admin predicate,
+and ``require`` for services (architecture.md §4, docs/permissions.md).
+
+Rooms write their predicates in their own ``perms.py`` (``can_manage_members(checker, groupement)``),
+reading rights declared there (``core.rights``). A view passes ``request_checker(request)``; a service
+passes ``checker_for(actor)`` and calls ``require``: the service is the one place that decides, the
+view only shows what the service would allow.
+"""
+
+from django.core.exceptions import PermissionDenied
 from guardian.core import ObjectPermissionChecker
 
 
-def request_checker(request) -> ObjectPermissionChecker:
-    """One guardian checker per request: an object's permissions are read once, then cached.
+def checker_for(user) -> ObjectPermissionChecker:
+    """One guardian checker per user object: an object's permissions are read once, then cached.
 
-    Every view and ability helper of a request asks this checker, so a page costs the same few
-    permission queries however many checks it makes.
+    The request's user and the actor a view hands to a service are the same object, so the view's
+    checks and the service's check share one cache: a page costs the same few permission queries
+    however many checks it makes.
     """
-    if not hasattr(request, "_gtsms_perm_checker"):
-        request._gtsms_perm_checker = ObjectPermissionChecker(request.user)
-    return request._gtsms_perm_checker
+    checker = getattr(user, "_gtsms_perm_checker", None)
+    if checker is None:
+        checker = ObjectPermissionChecker(user)
+        if user is not None and getattr(user, "is_authenticated", False):
+            user._gtsms_perm_checker = checker
+    return checker
+
+
+def request_checker(request) -> ObjectPermissionChecker:
+    """The checker of the request's user (see ``checker_for``)."""
+    return checker_for(request.user)
+
+
+def is_platform_admin(user) -> bool:
+    """A platform administrator: an active ``PLATFORM_ADMIN`` role assignment, which the role
+    services mirror in ``is_superuser``. The one check of that audience."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_superuser)
+
+
+class RightRequired(PermissionDenied):
+    """The acting user lacks the right a service needs. Its message is French, shown as it is (403)."""
+
+    @property
+    def messages(self) -> list[str]:
+        return [str(arg) for arg in self.args] or ["Vous n'avez pas le droit de faire cette opération."]
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse with ``RightRequired(message)`` unless ``allowed`` (a predicate's answer)."""
+    if not allowed:
+        raise RightRequired(message)
+
+
+def acting(actor) -> bool:
+    """Whether a service call has a user to check: ``actor=None`` is the platform itself (commands,
+    the demo loader, the worker), which is not checked."""
+    return actor is not None

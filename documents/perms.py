@@ -1,16 +1,13 @@
-"""Who may do what with documents. The rights are the groupement's (declared on members.Groupement).
+"""Rights of the documents room (declared on the groupement) and who may do what with documents."""
 
-Document rights are object permissions on the groupement, so the codenames come from
-``members.perms``; this module holds the composite rules and the booleans the templates receive.
-"""
-
+from core import rights
 from documents.enums import DocumentStatus
-from members import perms as member_perms
 
 
-VIEW_GROUPEMENT = member_perms.VIEW_GROUPEMENT
-GENERATE_DOCUMENTS = member_perms.GENERATE_DOCUMENTS
-FINALISE_DOCUMENTS = member_perms.FINALISE_DOCUMENTS
+ROOM = "documents"
+
+GENERATE_DOCUMENTS = rights.declare(ROOM, "generate_documents", scope="groupement", label="produire des documents")
+FINALISE_DOCUMENTS = rights.declare(ROOM, "finalise_documents", scope="groupement", label="finaliser des documents")
 
 
 def can_finalise_documents(user, groupement) -> bool:
@@ -24,10 +21,9 @@ def document_abilities(checker, groupement) -> dict[str, bool]:
     ``generate``: ask for documents; ``finalise``: turn drafts into final documents, ask for final
     documents directly.
     """
-    codenames = set(checker.get_perms(groupement))
     return {
-        "generate": GENERATE_DOCUMENTS.split(".", 1)[1] in codenames,
-        "finalise": FINALISE_DOCUMENTS.split(".", 1)[1] in codenames,
+        "generate": GENERATE_DOCUMENTS.held_by(checker, groupement),
+        "finalise": FINALISE_DOCUMENTS.held_by(checker, groupement),
     }
 
 

@@ -239,6 +239,7 @@ def _store(job, rendered, *, source: bytes | None, title: str, version: int) -> 
             facts = {"groupement": locked.groupement_id, "kind": locked.kind, "version": version}
             journal_record(
                 action=JournalAction.DOCUMENT_ISSUED,
+                groupement=locked.groupement_id,
                 actor=locked.requested_by,
                 target=document,
                 facts={**facts, "sha256": rendered.sha256, "status": document.status},
@@ -246,6 +247,7 @@ def _store(job, rendered, *, source: bytes | None, title: str, version: int) -> 
             if locked.final:
                 journal_record(
                     action=JournalAction.DOCUMENT_FINALISED,
+                    groupement=locked.groupement_id,
                     actor=locked.requested_by,
                     target=document,
                     facts={**facts, "sha256": rendered.sha256},
@@ -302,6 +304,7 @@ def _finalise(job: GenerationJob, reporter: JobProgress) -> Outcome:
             job_finish(locked)
             journal_record(
                 action=JournalAction.DOCUMENT_FINALISED,
+                groupement=document.groupement_id,
                 actor=locked.requested_by,
                 target=document,
                 facts={

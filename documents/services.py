@@ -88,6 +88,7 @@ def document_request(
     job.save()
     journal_record(
         action=JournalAction.DOCUMENT_REQUESTED,
+        groupement=groupement,
         actor=actor,
         target=job,
         facts={"groupement": groupement.pk, "kind": spec.kind},

@@ -25,6 +25,7 @@ from documents.enums import DOCUMENT_DOWNLOADED
 from documents.forms import DocumentFilterForm, DocumentRequestForm
 from documents.models import Document, GenerationJob
 from documents.renderers import MIME_TYPES
+from members import perms as member_perms
 from members.access import get_groupement_for
 
 
@@ -41,7 +42,7 @@ def _request_form(groupement, abilities, data=None) -> DocumentRequestForm:
 
 @require_safe
 def document_list(request, slug: str):
-    groupement = get_groupement_for(request, slug, perms.VIEW_GROUPEMENT)
+    groupement = get_groupement_for(request, slug, member_perms.VIEW_GROUPEMENT)
     abilities = perms.document_abilities(request_checker(request), groupement)
     kinds = selectors.kind_choices_for(groupement)
     filters = DocumentFilterForm(request.GET or None, kinds=kinds)
@@ -97,7 +98,7 @@ def document_request(request, slug: str):
 @require_safe
 def job_detail(request, slug: str, pk: int):
     """A job's progress; htmx polls it (``components/job_progress.html``) until it is done or failed."""
-    groupement = get_groupement_for(request, slug, perms.VIEW_GROUPEMENT)
+    groupement = get_groupement_for(request, slug, member_perms.VIEW_GROUPEMENT)
     try:
         job = selectors.job_get(groupement=groupement, pk=pk)
     except GenerationJob.DoesNotExist:
@@ -134,7 +135,7 @@ def download_filename(document: Document) -> str:
 @require_safe
 def document_download(request, slug: str, pk: int):
     """Stream the stored file as an attachment, after checking it still matches its sha256."""
-    groupement = get_groupement_for(request, slug, perms.VIEW_GROUPEMENT)
+    groupement = get_groupement_for(request, slug, member_perms.VIEW_GROUPEMENT)
     try:
         document = selectors.document_get(groupement=groupement, pk=pk)
     except Document.DoesNotExist:
@@ -159,6 +160,7 @@ def document_download(request, slug: str, pk: int):
     handle.seek(0)
     journal_record(
         action=DOCUMENT_DOWNLOADED,
+        groupement=document.groupement_id,
         actor=request.user,
         target=document,
         facts={"document": document.pk, "kind": document.kind, "version": document.version},

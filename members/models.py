@@ -44,7 +44,6 @@ class Region(models.Model):
     class Meta:
         verbose_name = "région"
         ordering = ["name"]
-        permissions = [("review_region", "Peut consulter les groupements de la région (ARS)")]
 
     def __str__(self) -> str:
         return self.name
@@ -58,7 +57,6 @@ class Departement(models.Model):
     class Meta:
         verbose_name = "département"
         ordering = ["code"]
-        permissions = [("read_departement", "Peut consulter les groupements du département (conseil départemental)")]
 
     def __str__(self) -> str:
         return f"{self.code} – {self.name}"
@@ -96,12 +94,6 @@ class Groupement(TimeStampedModel):
     class Meta:
         verbose_name = "groupement"
         ordering = ["name"]
-        permissions = [
-            ("manage_groupement", "Peut gérer le groupement"),
-            ("manage_members", "Peut enregistrer les admissions, retraits et exclusions"),
-            ("generate_documents", "Peut produire les documents du groupement"),
-            ("finalise_documents", "Peut finaliser les documents du groupement"),
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(published_on__isnull=True) | Q(convention_transmitted_on__isnull=False),
@@ -232,7 +224,6 @@ class Establishment(FinessAddressMixin, TimeStampedModel):
     class Meta:
         verbose_name = "établissement"
         ordering = ["name"]
-        permissions = [("direct_establishment", "Peut agir comme directeur de l'établissement")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.finess})"

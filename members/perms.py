@@ -1,14 +1,36 @@
-"""Permission codenames of the members room. No permission string literal elsewhere."""
+"""Rights of the members room, declared on their scope, and the predicates that read them.
 
-VIEW_GROUPEMENT = "members.view_groupement"
-MANAGE_GROUPEMENT = "members.manage_groupement"
-MANAGE_MEMBERS = "members.manage_members"
-GENERATE_DOCUMENTS = "members.generate_documents"
-FINALISE_DOCUMENTS = "members.finalise_documents"
-VIEW_ESTABLISHMENT = "members.view_establishment"
-DIRECT_ESTABLISHMENT = "members.direct_establishment"
-REVIEW_REGION = "members.review_region"
-READ_DEPARTEMENT = "members.read_departement"
+Rights are declared here (``core.rights``) and named in ``accounts.roles.ROLE_SPECS`` by their key
+(``"members.manage_members"``). Predicates take a guardian checker (``core.perms.request_checker`` in
+a view, ``core.perms.checker_for(actor)`` in a service) and the object; each says who passes.
+"""
+
+from core import rights
+from documents.perms import GENERATE_DOCUMENTS
+
+
+ROOM = "members"
+
+VIEW_GROUPEMENT = rights.declare(
+    ROOM, "view_groupement", scope="groupement", label="voir le groupement (tableau de bord, membres, documents)"
+)
+MANAGE_GROUPEMENT = rights.declare(ROOM, "manage_groupement", scope="groupement", label="gérer le groupement")
+MANAGE_MEMBERS = rights.declare(
+    ROOM, "manage_members", scope="groupement", label="enregistrer admissions, retraits, exclusions"
+)
+VIEW_ESTABLISHMENT = rights.declare(ROOM, "view_establishment", scope="establishment", label="voir l'établissement")
+DIRECT_ESTABLISHMENT = rights.declare(
+    ROOM,
+    "direct_establishment",
+    scope="establishment",
+    label="agir comme directeur de l'établissement (portail)",
+)
+REVIEW_REGION = rights.declare(
+    ROOM, "review_region", scope="region", label="lire tous les groupements et établissements de la région"
+)
+READ_DEPARTEMENT = rights.declare(
+    ROOM, "read_departement", scope="departement", label="lire les groupements et établissements du département"
+)
 
 
 def groupement_abilities(checker, groupement) -> dict[str, bool]:

@@ -367,6 +367,7 @@ def membership_admit(
     )  # fmt: skip
     journal_record(
         action=JournalAction.MEMBER_ADMITTED,
+        groupement=membership.groupement_id,
         actor=actor,
         target=membership,
         facts=_facts(
@@ -418,6 +419,7 @@ def membership_withdraw(
     _record_leave(membership, left_on=left_on, reason=LeaveReason.WITHDRAWAL, act=act)
     journal_record(
         action=JournalAction.MEMBER_WITHDRAWN,
+        groupement=membership.groupement_id,
         actor=actor,
         target=membership,
         facts=_facts(membership, notified_on=notified_on, left_on=left_on, act=membership.leave_act),
@@ -459,6 +461,7 @@ def membership_exclude(
     _record_leave(membership, left_on=left_on, reason=LeaveReason.EXCLUSION, act=act)
     journal_record(
         action=JournalAction.MEMBER_EXCLUDED,
+        groupement=membership.groupement_id,
         actor=actor,
         target=membership,
         facts=_facts(
@@ -510,6 +513,7 @@ def membership_terms_change(
     )  # fmt: skip
     journal_record(
         action=JournalAction.MEMBERSHIP_TERMS_CHANGED,
+        groupement=membership.groupement_id,
         actor=actor,
         target=membership,
         facts=_facts(
@@ -535,6 +539,7 @@ def ght_membership_save(*, ght_membership: GhtMembership, actor: AbstractBaseUse
     ght_membership.save()
     journal_record(
         action=JournalAction.GHT_MEMBERSHIP_RECORDED,
+        groupement=None,
         actor=actor,
         target=ght_membership,
         facts={

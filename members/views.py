@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
 from core.perms import request_checker
+from documents import perms as document_perms
 from documents.services import document_request
 from members import forms, perms, selectors, services
 from members.access import get_groupement_for
@@ -207,7 +208,7 @@ def member_terms(request, slug: str, membership_id: int):
 
 @require_POST
 def member_export(request, slug: str):
-    groupement = get_groupement_for(request, slug, perms.GENERATE_DOCUMENTS)
+    groupement = get_groupement_for(request, slug, document_perms.GENERATE_DOCUMENTS)
     try:
         job = document_request(kind="members_list", groupement=groupement, actor=request.user)
     except BusinessRuleError as error:

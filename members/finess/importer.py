@@ -460,6 +460,7 @@ def finess_import(
 
     journal_record(
         action=JournalAction.FINESS_IMPORTED,
+        groupement=None,
         actor=actor,
         facts={
             **{k: v for k, v in result.as_dict().items() if k != "errors"},

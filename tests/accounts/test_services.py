@@ -9,6 +9,7 @@ from accounts.models import RoleAssignment
 from accounts.services import permissions_sync, role_grant, role_revoke, user_disable
 from core.enums import JournalAction
 from core.models import JournalEntry
+from documents import perms as document_perms
 from members import perms
 from members.models import Departement, Region
 from tests.accounts.factories import UserFactory
@@ -24,7 +25,7 @@ class TestRoleGrant:
         user = UserFactory()
         role_grant(user=user, role=Role.GROUPEMENT_DIRECTOR, scope_object=groupement)
         assert user.has_perm(perms.MANAGE_MEMBERS, groupement)
-        assert user.has_perm(perms.FINALISE_DOCUMENTS, groupement)
+        assert user.has_perm(document_perms.FINALISE_DOCUMENTS, groupement)
         assert not user.has_perm(perms.VIEW_GROUPEMENT, other)
         assert not user.user_permissions.exists()  # rights only through groups
         assert list(user.groups.values_list("name", flat=True)) == [f"groupement:{groupement.pk}:GROUPEMENT_DIRECTOR"]
@@ -33,8 +34,8 @@ class TestRoleGrant:
         groupement = GroupementFactory()
         user = UserFactory()
         role_grant(user=user, role=Role.GROUPEMENT_STAFF, scope_object=groupement)
-        assert user.has_perm(perms.GENERATE_DOCUMENTS, groupement)
-        assert not user.has_perm(perms.FINALISE_DOCUMENTS, groupement)
+        assert user.has_perm(document_perms.GENERATE_DOCUMENTS, groupement)
+        assert not user.has_perm(document_perms.FINALISE_DOCUMENTS, groupement)
 
     def test_reader_roles_are_scoped_to_their_territory(self):
         ars, reader = UserFactory(), UserFactory()

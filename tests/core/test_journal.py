@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def entry():
-    return journal_record(action=JournalAction.FINESS_IMPORTED, facts={"read": 3})
+    return journal_record(action=JournalAction.FINESS_IMPORTED, groupement=None, facts={"read": 3})
 
 
 def test_an_entry_can_be_appended(entry):
