@@ -65,9 +65,10 @@ def request_form_kinds(groupement) -> tuple[list[tuple[str, str]], frozenset[str
     return [(spec.kind, spec.title) for spec in specs], frozenset(spec.kind for spec in specs if not spec.takes_year)
 
 
-def documents_for_member_director(*, user, limit: int = 50) -> list[Document]:
-    """The latest documents a member director reads: kinds of the ``MEMBERS`` audience, of every
-    groupement they direct a member of today (one query)."""
+def documents_for_member_director(*, user, limit: int = 50) -> list[dict]:
+    """The latest documents a member director reads, with their subject's label: kinds of the
+    ``MEMBERS`` audience, of every groupement they direct a member of today (one query, plus one per
+    room model and groupement for the subjects)."""
     qs = (
         Document.objects.filter(
             groupement_id__in=audience.member_groupement_ids(user), kind__in=audience.member_kinds()
@@ -76,7 +77,12 @@ def documents_for_member_director(*, user, limit: int = 50) -> list[Document]:
         .defer("source")
         .order_by("-generated_at", "-id")
     )
-    return list(qs[:limit])
+    documents = list(qs[:limit])
+    subjects = registry.resolve_subjects(documents)
+    return [
+        {"document": document, "subject_label": subjects[(document.kind, document.subject_key)].label}
+        for document in documents
+    ]
 
 
 def member_groupements(*, user) -> QuerySet[Groupement]:

@@ -55,11 +55,11 @@ registry.register("test_money", format="xlsx", title="Test (tableur)", builder=m
 
 
 def membership_resolve(groupement, pk):
-    return Membership.objects.filter(groupement=groupement, pk=pk).select_related("legal_entity").first()
+    return Membership.objects.filter(groupement=groupement, pk=pk).select_related("legal_entity", "groupement").first()
 
 
 def membership_resolve_many(groupement, pks):
-    memberships = Membership.objects.filter(groupement=groupement, pk__in=pks).select_related("legal_entity")
+    memberships = Membership.objects.filter(groupement=groupement, pk__in=pks).select_related("legal_entity", "groupement")
     return {membership.pk: membership for membership in memberships}
 
 
