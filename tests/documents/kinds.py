@@ -59,7 +59,9 @@ def membership_resolve(groupement, pk):
 
 
 def membership_resolve_many(groupement, pks):
-    memberships = Membership.objects.filter(groupement=groupement, pk__in=pks).select_related("legal_entity", "groupement")
+    memberships = Membership.objects.filter(groupement=groupement, pk__in=pks).select_related(
+        "legal_entity", "groupement"
+    )
     return {membership.pk: membership for membership in memberships}
 
 
