@@ -18,8 +18,10 @@ import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
+from core.perms import checker_for
 from documents import registry
 from documents.enums import DocumentStatus
 from documents.registry import Audience
@@ -50,11 +52,19 @@ def reader_scope_q(user) -> Q:
     return Q(region__in=regions.values("pk")) | Q(departements__in=departements.values("pk"))
 
 
-def audiences_for(checker, groupement) -> frozenset[Audience]:
-    """The audiences the checker's user belongs to for ``groupement`` (empty: no document to read).
+def _checker(user_or_checker) -> ObjectPermissionChecker:
+    if isinstance(user_or_checker, ObjectPermissionChecker):
+        return user_or_checker
+    return checker_for(user_or_checker)
 
-    Staff read everything, so their other audiences are not looked up.
+
+def audiences_for(checker, groupement) -> frozenset[Audience]:
+    """The audiences the user belongs to for ``groupement`` (empty: no document to read).
+
+    ``checker``: the request's guardian checker (``request_checker``), or the user. Staff read
+    everything, so their other audiences are not looked up.
     """
+    checker = _checker(checker)
     if checker.has_perm(member_perms.VIEW_GROUPEMENT, groupement):
         return frozenset({Audience.STAFF})
     user = checker.user
@@ -86,7 +96,8 @@ def can_read_document(checker, document, *, audiences: frozenset[Audience] | Non
     the groupement's staff, every document; a director of one of its members, the documents whose
     kind's audience includes ``MEMBERS``; an ARS reviewer of its région or a reader of one of its
     départements, the *final* documents whose kind's audience includes ``READERS``. Nobody else.
-    ``audiences``: the user's audiences for the document's groupement, when already computed.
+    ``checker``: a guardian checker or the user; ``audiences``: the user's audiences for the
+    document's groupement, when already computed.
     """
     if audiences is None:
         audiences = audiences_for(checker, document.groupement)

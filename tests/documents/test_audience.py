@@ -151,6 +151,7 @@ class TestAudiences:
         assert can_read_document(reader, final)
         assert not can_read_document(reader, draft) and not can_read_document(reader, for_members)
         assert not can_read_document(reader, staff_only)
+        assert can_read_document(reader.user, final) and not can_read_document(reader.user, draft)
 
 
 class TestMemberDirector:
