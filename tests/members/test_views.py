@@ -12,6 +12,7 @@ from core.models import JournalEntry
 from documents.models import GenerationJob
 from members.enums import EligibilityCategory, LeaveReason, MembershipCategory
 from members.models import Departement, Membership, MembershipTerms, Region
+from tests.documents import kinds as _document_kinds  # noqa: F401 (a kind for members: the portal reads its documents)
 from tests.members.factories import (
     EstablishmentFactory,
     GroupementFactory,
