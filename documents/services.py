@@ -41,6 +41,29 @@ def subject_key_for(subject, *, groupement, year: int | None) -> str:
     return key
 
 
+def _subject_key_of(spec: registry.KindSpec, subject, *, groupement, year: int | None) -> str:
+    """The subject key of a request, checked against the kind's subject (registry): an object kind
+    needs one object of the groupement; the groupement's own kinds take none, and a year only with
+    ``SUBJECT_GROUPEMENT_YEAR``."""
+    if isinstance(spec.subject, registry.ObjectSubject):
+        if subject is None:
+            raise BusinessRuleError(
+                f"Le document « {spec.title} » porte sur un objet précis : demandez-le depuis sa page."
+            )
+        key = subject_key_for(subject, groupement=groupement, year=year)
+        pk = key.removeprefix(spec.subject.prefix)
+        if pk == key or spec.subject.resolve(groupement, pk) is None:
+            raise BusinessRuleError(
+                f"Cet objet ne peut pas être le sujet du document « {spec.title} » de ce groupement."
+            )
+        return key
+    if subject is not None and not (isinstance(subject, Model) and subject == groupement):
+        raise BusinessRuleError(f"Le document « {spec.title} » porte sur le groupement lui-même, sans autre objet.")
+    if year is not None and not spec.takes_year:
+        raise BusinessRuleError(f"Le document « {spec.title} » ne porte pas sur une année : laissez l'année vide.")
+    return subject_key_for(None, groupement=groupement, year=year)
+
+
 def _actor_or_none(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
@@ -58,6 +81,10 @@ def document_request(
 ) -> GenerationJob:
     """Ask for a document: a PENDING job now, its task enqueued when the transaction commits.
 
+    ``subject``: for a kind about an object of its room (``registry.ObjectSubject``), that object
+    (or its key), which must belong to the groupement; for the groupement's own kinds, None (the
+    key is then ``"year:<N>"`` with a year, else ``"groupement:<pk>"``).
+
     A final document (no "PROJET" mark) needs the right to finalise documents of the groupement
     (``actor=None`` is the platform itself: commands, demo loader). Asking again while the same
     request is still waiting or running returns that job rather than a second one.
@@ -69,7 +96,7 @@ def document_request(
         raise BusinessRuleError(f"L'année {year} n'est pas valide.")
     if final and actor is not None and not perms.can_finalise_documents(actor, groupement):
         raise BusinessRuleError("Vous n'avez pas le droit de produire un document définitif pour ce groupement.")
-    subject_key = subject_key_for(subject, groupement=groupement, year=year)
+    subject_key = _subject_key_of(spec, subject, groupement=groupement, year=year)
     same = GenerationJob.objects.active().filter(
         kind=spec.kind, groupement=groupement, subject_key=subject_key, year=year, final=final, finalises=None
     )

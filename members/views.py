@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
 from core.perms import request_checker
-from documents import perms as document_perms
+from documents import perms as document_perms, selectors as document_selectors
 from documents.services import document_request
 from members import forms, perms, selectors, services
 from members.access import get_groupement_for
@@ -218,6 +218,17 @@ def member_export(request, slug: str):
     return redirect("documents:job_detail", slug=groupement.slug, pk=job.pk)
 
 
+PORTAL_DOCUMENTS = 50
+
+
 @require_safe
 def portal(request):
-    return render(request, "members/portal.html", {"cards": selectors.portal_for_user(user=request.user)})
+    """A director's establishments and, under « Documents du groupement », the documents their
+    groupements put at the members' disposal (``documents.audience``)."""
+    context = {
+        "cards": selectors.portal_for_user(user=request.user),
+        "documents": document_selectors.documents_for_member_director(user=request.user, limit=PORTAL_DOCUMENTS),
+        "document_groupements": document_selectors.member_groupements(user=request.user),
+        "documents_limit": PORTAL_DOCUMENTS,
+    }
+    return render(request, "members/portal.html", context)
