@@ -1,38 +1,26 @@
-"""FINESS imports uploaded by platform admins, run in the background (``FinessImportRun``).
+"""Asking for FINESS imports (``FinessImportRun``): what the upload page calls.
 
 ``finess_import_run_request`` stores the uploaded files under server-chosen names, writes a PENDING
-run and enqueues its task on commit. The worker calls ``finess_import_run_execute``: it claims the
-run (``core.jobs``), imports the files with ``finess_import`` and stores the result.
-
-Progress: the import holds one transaction per file; ``core.jobs.JobProgress`` writes progress on a
-private autocommit connection while a transaction is open, so the polling page sees it. The run is
-leased (``core.jobs.job_lease``) so that two deliveries of its task never import at the same time.
+run and enqueues its task on commit (``members.tasks.members_finess_import``). The worker's side is
+``members.finess.execution`` (the task calls it), so asking and running import each other in one
+direction only: runs → tasks → execution.
 """
 
-import contextlib
 import hashlib
-import logging
 import pathlib
-import shutil
-import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from core.jobs import JobProgress, job_enqueue, job_fail, job_finish, job_lease
-from members.finess.importer import FinessFileError, finess_import
+from core.jobs import job_enqueue
+from members import tasks
 from members.models import FinessImportRun
 
 
-logger = logging.getLogger(__name__)
-
 STORAGE_FOLDER = "finess"
-TECHNICAL_FAILURE = (
-    "L'import a échoué à cause d'une erreur technique. Il sera relancé ; si l'échec se répète, signalez-le."
-)
 
 
 def display_name(name: str) -> str:
@@ -63,59 +51,6 @@ def finess_import_run_request(*, uploads: Sequence[UploadedFile], actor) -> Fine
     The files were checked by the upload form (size, text, FINESS layout); the import itself checks
     them again, line by line, in the worker.
     """
-    from members import tasks  # the tasks module imports this one
-
     run = FinessImportRun.objects.create(files=[_store(upload) for upload in uploads], requested_by=actor)
     job_enqueue(run, tasks.members_finess_import.delay)
     return run
-
-
-@contextlib.contextmanager
-def _local_paths(files: list[dict]) -> Iterator[list[pathlib.Path]]:
-    """Local paths of the stored files: the storage's own path, or a temporary copy."""
-    with contextlib.ExitStack() as stack:
-        paths = []
-        for item in files:
-            try:
-                paths.append(pathlib.Path(default_storage.path(item["storage_name"])))
-            except NotImplementedError:
-                copy = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".dat"))
-                with default_storage.open(item["storage_name"], "rb") as source:
-                    shutil.copyfileobj(source, copy)
-                copy.flush()
-                paths.append(pathlib.Path(copy.name))
-        yield paths
-
-
-def finess_import_run_execute(*, run_id: int) -> None:
-    """Import the files of a run and store the result; idempotent (a finished run is left alone).
-
-    A file that is not a FINESS extract fails the run at once (nothing was written); a technical
-    error leaves it to be retried while attempts remain (``core.jobs.job_fail``).
-    """
-    with job_lease(FinessImportRun, run_id) as run:  # a second delivery waits for nothing: it does nothing
-        if run is None:
-            return
-        try:
-            with _local_paths(run.files) as paths, JobProgress(run) as progress:
-                result = finess_import(
-                    paths, names=[item["name"] for item in run.files], actor=run.requested_by, progress=progress
-                )
-        except FinessFileError as error:
-            job_fail(run, error.message, final=True)
-            return
-        except Exception:
-            logger.exception("Import FINESS %s : échec technique", run.pk)
-            job_fail(run, TECHNICAL_FAILURE, final=False)
-            return
-        _store_result(run, result.as_dict())
-
-
-def _store_result(run: FinessImportRun, summary: dict) -> None:
-    with transaction.atomic():
-        run.result = summary
-        job_finish(
-            run,
-            step=f"Terminé : {summary['read']} lignes lues, {summary['rejected']} rejetées",
-            save_fields=("result",),
-        )

@@ -14,7 +14,8 @@ from django.utils import timezone
 from core.enums import JobStatus
 from core.jobs import JobProgress
 from members.finess import forms as finess_forms
-from members.finess.runs import display_name, finess_import_run_execute, finess_import_run_request
+from members.finess.execution import finess_import_run_execute
+from members.finess.runs import display_name, finess_import_run_request
 from members.models import Establishment, FinessImportRun, LegalEntity
 from tests.accounts.factories import UserFactory
 
