@@ -89,6 +89,8 @@ class TestUpload:
             "closed": 0,
             "rejected": 0,
             "errors": [],
+            "notes": [],
+            "pending_closures": [],
         }
         assert Establishment.objects.count() == 263 and LegalEntity.objects.count() == 160
         # Files are kept under server-chosen names, with their digest.

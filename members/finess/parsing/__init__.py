@@ -50,7 +50,7 @@ from members.finess.parsing.common import (
     read_siren,
     read_siret,
 )
-from members.finess.parsing.detection import FinessFile, detect, sniff
+from members.finess.parsing.detection import FinessFile, detect, etalab_metadata, sniff
 from members.finess.parsing.ej_stock import EJ501_COLUMNS, EJ_STOCK_REQUIRED, entity_values
 from members.finess.parsing.etalab_et import ET_COLUMNS, ET_HEADER_REQUIRED, establishment_values
 from members.finess.parsing.json_flux import load_json_flux
@@ -79,6 +79,7 @@ __all__ = [
     "detect",
     "entity_values",
     "establishment_values",
+    "etalab_metadata",
     "finess_departement",
     "load_json_flux",
     "read_ape",

@@ -232,6 +232,7 @@ class SourceFile:
     encoding: str
     size: int
     extract_date: datetime.date | None = None
+    announced_rows: int | None = None  # rows the etalab metadata line announces (full extract check)
     json_data: dict | None = field(default=None, repr=False)
 
     def release(self) -> None:

@@ -53,6 +53,23 @@ def _check_header(line: str, required: tuple[str, ...], name: str) -> None:
         raise missing_columns(name, missing)
 
 
+def etalab_metadata(line: str) -> tuple[int | None, datetime.date | None]:
+    """(rows announced, extract date) of the etalab metadata line ``finess;etalab;<n>;<date>``.
+
+    ``n`` is the number of ``structureet`` (or ``structureej``) lines of the full extract; either
+    value is None when the line does not carry a readable one.
+    """
+    cells = [cell.strip() for cell in line.split(";")]
+    if len(cells) < 2 or cells[0].lower() != "finess" or cells[1].lower() != "etalab":
+        return None, None
+    rows = int(cells[2]) if len(cells) > 2 and cells[2].isdigit() else None
+    try:
+        date = read_date(cells[3], "date de l'extrait") if len(cells) > 3 else None
+    except CellError:
+        date = None
+    return rows, date
+
+
 def sniff(head: bytes, name: str) -> tuple[FileKind, datetime.date | None]:
     """The kind of a file from its first bytes (and the metadata date when there is one).
 
@@ -81,11 +98,7 @@ def sniff(head: bytes, name: str) -> tuple[FileKind, datetime.date | None]:
         return FileKind.ET_HEADER, None
     date = None
     if lowered.startswith("finess;etalab;"):
-        cells = first.split(";")
-        try:
-            date = read_date(cells[3], "date de l'extrait") if len(cells) > 3 else None
-        except CellError:
-            date = None
+        _rows, date = etalab_metadata(first)
         lines = [line for line in text.splitlines()[1:] if line.strip()]
         lowered = lines[0].strip().lower() if lines else ""
         if not lowered and len(head) < SNIFF_BYTES:
@@ -129,6 +142,9 @@ def detect(path: pathlib.Path, name: str | None = None) -> FinessFile:
     kind, date = sniff(head, name)
     encoding = "utf-8-sig" if kind == FileKind.JSON_FLUX else _encoding(path)
     finess_file = FinessFile(path=path, name=name, kind=kind, encoding=encoding, size=size, extract_date=date)
+    if kind in (FileKind.ETALAB_ET, FileKind.ETALAB_EJ):
+        text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+        finess_file.announced_rows, _date = etalab_metadata(_first_line(text))
     if kind == FileKind.JSON_FLUX:
         data = json_flux.load_json_flux(finess_file)  # a broken JSON is refused before anything is written
         try:
