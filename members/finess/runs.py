@@ -1,19 +1,15 @@
 """Asking for FINESS imports (``FinessImportRun``): what the upload page calls.
 
-``finess_import_run_request`` stores the uploaded files under server-chosen names, writes a PENDING
+``finess_import_run_request`` stores the uploaded files under server-chosen names (``core.uploads``), writes a PENDING
 run and enqueues its task on commit (``members.tasks.members_finess_import``). The worker's side is
 ``members.finess.execution`` (the task calls it), so asking and running import each other in one
 direction only: runs → tasks → execution.
 """
 
 import datetime
-import hashlib
-import pathlib
-import uuid
 from collections.abc import Sequence
 
 import pghistory
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
@@ -24,6 +20,7 @@ from core.exceptions import BusinessRuleError
 from core.jobs import job_enqueue
 from core.journal import journal_record
 from core.perms import is_platform_admin, require
+from core.uploads import UploadType, upload_store
 from members import tasks
 from members.finess.importer import close_establishments
 from members.models import Establishment, FinessImportRun
@@ -32,35 +29,19 @@ from members.models import Establishment, FinessImportRun
 STORAGE_FOLDER = "finess"
 
 
-def display_name(name: str) -> str:
-    """The user's file name, for display only: no folder, no control character, at most 200 characters."""
-    base = pathlib.PurePath(name.replace("\\", "/")).name
-    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
-    return cleaned[:200] or "fichier"
-
-
-def _store(upload: UploadedFile) -> dict:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    storage_name = default_storage.save(f"{STORAGE_FOLDER}/{uuid.uuid4().hex}.dat", upload)
-    return {
-        "name": display_name(upload.name or ""),
-        "storage_name": storage_name,
-        "sha256": digest.hexdigest(),
-        "size": upload.size,
-    }
-
-
 @transaction.atomic
 def finess_import_run_request(*, uploads: Sequence[UploadedFile], actor) -> FinessImportRun:
     """Store the uploaded extracts and ask the worker to import them (on commit).
 
-    The files were checked by the upload form (size, text, FINESS layout); the import itself checks
-    them again, line by line, in the worker.
+    The files were checked by the upload form (``core.uploads.upload_check``: size, type by content;
+    then the FINESS layout) and are stored by ``core.uploads.upload_store`` under generated names;
+    the import itself checks them again, line by line, in the worker.
     """
-    run = FinessImportRun.objects.create(files=[_store(upload) for upload in uploads], requested_by=actor)
+    stored = [
+        upload_store(upload, folder=STORAGE_FOLDER, type=getattr(upload, "upload_type", UploadType.TEXT))
+        for upload in uploads
+    ]
+    run = FinessImportRun.objects.create(files=[item.as_dict() for item in stored], requested_by=actor)
     job_enqueue(run, tasks.members_finess_import.delay)
     return run
 
