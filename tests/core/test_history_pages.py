@@ -17,7 +17,6 @@ from members.finess.importer import finess_import
 from members.models import Establishment, Groupement, Membership, MembershipTerms, Region
 from tests.accounts.factories import UserFactory
 from tests.members.factories import (
-    EstablishmentFactory,
     GroupementFactory,
     MembershipFactory,
     MembershipTermsFactory,
@@ -162,7 +161,7 @@ class TestMemberAndEstablishmentHistory:
         assert "fermé : non → oui" in lines[0]
         assert "fermé le : — → 1er février 2021" in lines[0]
         assert "Création — établissement" in lines[-1]
-        stranger = EstablishmentFactory()
+        stranger = Establishment.objects.exclude(legal_entity=membership.legal_entity).first()
         foreign = reverse("members:establishment_history", args=[groupement.slug, membership.pk, stranger.pk])
         assert client.get(foreign).status_code == 404
 
