@@ -43,7 +43,8 @@ def _request_form(groupement, abilities, data=None) -> DocumentRequestForm:
 @require_safe
 def document_list(request, slug: str):
     groupement = get_groupement_for(request, slug, member_perms.VIEW_GROUPEMENT)
-    abilities = perms.document_abilities(request_checker(request), groupement)
+    checker = request_checker(request)
+    abilities = perms.document_abilities(checker, groupement)
     kinds = selectors.kind_choices_for(groupement)
     filters = DocumentFilterForm(request.GET or None, kinds=kinds)
     kind = status = None
@@ -52,7 +53,8 @@ def document_list(request, slug: str):
     documents = selectors.document_list(groupement=groupement, kind=kind, status=status)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
-        {"document": document, "can_finalise": perms.can_finalise_document(abilities, document)} for document in page
+        {"document": document, "can_finalise": perms.can_finalise_document(checker, groupement, document)}
+        for document in page
     ]
     context = {
         "groupement": groupement,
