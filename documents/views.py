@@ -57,7 +57,8 @@ def document_list(request, slug: str):
     """The documents the user reads: all of them for the staff, their audience's for the others."""
     groupement, audiences = _groupement_for_reader(request, slug)
     staff = registry.Audience.STAFF in audiences
-    abilities = {**perms.document_abilities(request_checker(request), groupement), "staff": staff}
+    checker = request_checker(request)
+    abilities = {**perms.document_abilities(checker, groupement), "staff": staff}
     kinds = selectors.kind_choices_for(groupement, audiences=audiences)
     filters = DocumentFilterForm(request.GET or None, kinds=kinds)
     kind = status = None
@@ -74,7 +75,7 @@ def document_list(request, slug: str):
         rows.append(
             {
                 "document": document,
-                "can_finalise": perms.can_finalise_document(abilities, document),
+                "can_finalise": perms.can_finalise_document(checker, groupement, document),
                 "subject_label": subject.label,
                 # Subject pages are the groupement's: linked for its staff only.
                 "subject_url": subject.url if staff else "",

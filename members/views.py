@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
-from core.perms import request_checker
+from core.perms import is_platform_admin, request_checker
 from documents import perms as document_perms, selectors as document_selectors
 from documents.services import document_request
 from members import forms, perms, selectors, services
@@ -21,6 +21,7 @@ MEMBERS_PER_PAGE = 25
 
 
 def _groupement_abilities(request, groupement: Groupement) -> dict[str, bool]:
+    """Booleans for the template, from the predicates the services check (members.perms)."""
     return perms.groupement_abilities(request_checker(request), groupement)
 
 
@@ -38,7 +39,7 @@ def _membership_or_404(groupement: Groupement, membership_id: int) -> Membership
 @require_safe
 def groupement_list(request):
     groupements = list(selectors.groupement_list_for_user(user=request.user))
-    if len(groupements) == 1 and not request.user.is_superuser:
+    if len(groupements) == 1 and not is_platform_admin(request.user):
         return redirect("members:groupement_dashboard", slug=groupements[0].slug)
     return render(request, "members/groupement_list.html", {"groupements": groupements})
 

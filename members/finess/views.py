@@ -5,7 +5,6 @@ worker (members.tasks.members_finess_import).
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,14 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.exceptions import BusinessRuleError
+from core.perms import is_platform_admin, require
 from members.finess import runs, selectors
 from members.finess.forms import FinessUploadForm
 from members.models import FinessImportRun
 
 
 def _check_platform_admin(request) -> None:
-    if not request.user.is_superuser:
-        raise PermissionDenied("L'import FINESS est réservé aux administrateurs de la plateforme.")
+    require(is_platform_admin(request.user), "L'import FINESS est réservé aux administrateurs de la plateforme.")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

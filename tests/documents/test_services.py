@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from core.enums import JobStatus, JournalAction
 from core.exceptions import BusinessRuleError
 from core.models import JournalEntry
+from core.perms import RightRequired
 from documents import production, services
 from documents.enums import DocumentStatus
 from documents.models import Document, GenerationJob
@@ -83,10 +84,11 @@ class TestDocumentRequest:
 
     def test_a_final_document_needs_the_right_to_finalise(self, make_groupement, staff):
         groupement = make_groupement(members=1)
-        with pytest.raises(BusinessRuleError, match="définitif"):
+        with pytest.raises(RightRequired, match="définitif"):
             services.document_request(
                 kind="members_register", groupement=groupement, final=True, actor=staff(groupement)
             )
+        assert not GenerationJob.objects.exists()
 
     def test_asking_twice_while_waiting_gives_the_same_job(self, make_groupement):
         groupement = make_groupement(members=1)
@@ -306,7 +308,7 @@ class TestFinalise:
     def test_finalising_needs_the_right(self, make_groupement, staff):
         groupement = make_groupement(members=1)
         draft = request_and_run(kind="members_list", groupement=groupement).document
-        with pytest.raises(BusinessRuleError, match="droit de finaliser"):
+        with pytest.raises(RightRequired, match="droit de finaliser"):
             services.document_finalise(document=draft, actor=staff(groupement))
 
     def test_a_version_older_than_a_final_one_cannot_be_finalised(self, make_groupement, director):
