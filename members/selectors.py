@@ -223,14 +223,17 @@ class EstablishmentEligibility:
     category_label: str
     rule_label: str
     article: str
+    open: bool = True  # open today (``Establishment.is_open_on``, the rule of every count)
 
 
-def _eligibility_of(establishment: Establishment) -> EstablishmentEligibility:
+def _eligibility_of(establishment: Establishment, day: datetime.date | None = None) -> EstablishmentEligibility:
     """What the law says of the establishment, as computed at its last FINESS import."""
     eligibility = eligibility_of_rule(establishment.eligibility_rule)
+    is_open = establishment.is_open_on(day or timezone.localdate())
     if eligibility is None:
         return EstablishmentEligibility(
             establishment=establishment,
+            open=is_open,
             category_label="Non déterminée",
             rule_label=(
                 "Le statut juridique de l'entité juridique n'est pas connu : importez l'extrait FINESS des "
@@ -240,6 +243,7 @@ def _eligibility_of(establishment: Establishment) -> EstablishmentEligibility:
         )
     return EstablishmentEligibility(
         establishment=establishment,
+        open=is_open,
         category_label=EligibilityCategory(eligibility.category).label,
         rule_label=eligibility.label,
         article=eligibility.article,
@@ -274,7 +278,7 @@ def member_detail(*, membership: Membership, day: datetime.date | None = None) -
     return MemberDetail(
         membership=membership,
         legal_entity=legal_entity,
-        establishments=[_eligibility_of(site) for site in sites],
+        establishments=[_eligibility_of(site, day) for site in sites],
         periods=list(periods.order_by("-admitted_on", "-id")),
     )
 

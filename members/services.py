@@ -7,7 +7,9 @@ database range constraints on ``Membership``.
 
 History is never overwritten: leaving fills ``left_on``, ``leave_reason`` and ``leave_act`` on the
 period row; a change of voting rights or contribution share adds a dated ``MembershipTerms`` row.
-Every change is journaled with the ``"groupement"`` fact, which is how the dashboard finds it.
+Every change is journaled under its groupement (``JournalEntry.groupement``, which the dashboard
+reads). The groupements themselves and the dérogations are written here too, from the Django admin
+and the demo loader: ``groupement_create``, ``groupement_update``, ``derogation_record``.
 """
 
 import datetime
