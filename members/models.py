@@ -203,12 +203,7 @@ class EstablishmentQuerySet(models.QuerySet["Establishment"]):
         closed without a date is closed on every day. The one rule of every establishment count
         (dashboard, members list, register, ARS coverage).
         """
-        return self.filter(establishment_open_q(day or timezone.localdate()))
-
-
-def establishment_open_q(day: datetime.date, prefix: str = "") -> Q:
-    """The rule of ``EstablishmentQuerySet.open_on`` from another model (``prefix`` e.g. ``"establishments__"``)."""
-    return Q(**{f"{prefix}closed": False}) | Q(**{f"{prefix}closed_on__gt": day})
+        return self.filter(Q(closed=False) | Q(closed_on__gt=day or timezone.localdate()))
 
 
 @pghistory.track()
