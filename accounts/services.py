@@ -21,6 +21,7 @@ from accounts.roles import ROLE_SPECS, SCOPE_FIELDS, group_name
 from core.enums import JournalAction
 from core.exceptions import BusinessRuleError
 from core.journal import journal_record
+from members.selectors import journal_groupement_of
 
 
 GROUP_PREFIXES = ("platform:", *(f"{field}:" for field in SCOPE_FIELDS))
@@ -54,6 +55,18 @@ def _set_platform_flags(user: User) -> int:
     return 1
 
 
+def _journal_groupement(scope: str | None, scope_object: Model | None):
+    """The groupement a role event is journaled under: the groupement itself for a groupement role;
+    for an establishment role, the groupement its legal entity is a member of today
+    (``members.selectors.journal_groupement_of``), so that the groupement's activity shows who runs
+    its members' sites; ``None`` (platform-wide) for the platform, région and département roles."""
+    if scope == "groupement":
+        return scope_object
+    if scope == "establishment":
+        return journal_groupement_of(legal_entity_id=scope_object.legal_entity_id)
+    return None
+
+
 @transaction.atomic
 def role_grant(
     *, user: User, role: Role, scope_object: Model | None = None, actor: User | None = None
@@ -76,7 +89,7 @@ def role_grant(
     _set_platform_flags(user)
     journal_record(
         action=JournalAction.ROLE_GRANTED,
-        groupement=scope_object if spec.scope == "groupement" else None,
+        groupement=_journal_groupement(spec.scope, scope_object),
         actor=actor,
         target=user,
         facts={"role": role.value, "scope": spec.scope, "scope_id": str(scope_object.pk) if scope_object else None},
@@ -96,7 +109,7 @@ def role_revoke(*, assignment: RoleAssignment, actor: User | None = None) -> Rol
     _set_platform_flags(assignment.user)
     journal_record(
         action=JournalAction.ROLE_REVOKED,
-        groupement=assignment.groupement_id,
+        groupement=_journal_groupement(ROLE_SPECS[Role(assignment.role)].scope, assignment.scope_object),
         actor=actor,
         target=assignment.user,
         facts={

@@ -8,8 +8,16 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from members.eligibility import DerogationStatus, derogation_status
-from members.enums import EligibilityCategory, GroupementKind
-from members.models import Departement, Derogation, Establishment, GhtMembership, Membership, Region
+from members.enums import EligibilityCategory
+from members.models import (
+    Departement,
+    Derogation,
+    Establishment,
+    GhtMembership,
+    Membership,
+    Region,
+    establishment_open_q,
+)
 
 
 class CoverageStatus(models.TextChoices):
@@ -100,19 +108,13 @@ def coverage_for_territory(
         .select_related("region")
         .order_by("code")
     )
-    gtsms = (
-        Membership.objects.filter(groupement_kind=GroupementKind.GTSMS)
-        .members()
-        .active_on(day)
-        .select_related("groupement")
-        .order_by("admitted_on")
-    )
+    gtsms = Membership.objects.gtsms_members().active_on(day).select_related("groupement").order_by("admitted_on")
     ghts = GhtMembership.objects.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gte=day))
     establishments = (
         Establishment.objects.filter(departement__in=scope_departements, eligibility=EligibilityCategory.MANDATORY)
         # A closed establishment still counts while its legal entity is a GTSMS member: it is shown
         # "fermé dans FINESS", and its membership lasts until the groupement records its end.
-        .filter(Q(closed=False) | Q(legal_entity__in=gtsms.values("legal_entity")))
+        .filter(establishment_open_q(day) | Q(legal_entity__in=gtsms.values("legal_entity")))
         .select_related("legal_entity")
         .prefetch_related(
             Prefetch("legal_entity__memberships", queryset=gtsms, to_attr="current_gtsms"),

@@ -14,6 +14,8 @@ class JournalAction(models.TextChoices):
     MEMBER_WITHDRAWN = "MEMBER_WITHDRAWN", "Retrait d'un membre"
     MEMBER_EXCLUDED = "MEMBER_EXCLUDED", "Exclusion d'un membre"
     MEMBERSHIP_TERMS_CHANGED = "MEMBERSHIP_TERMS_CHANGED", "Conditions d'adhésion modifiées"
+    GROUPEMENT_CREATED = "GROUPEMENT_CREATED", "Groupement créé"
+    GROUPEMENT_UPDATED = "GROUPEMENT_UPDATED", "Groupement modifié"
     DEROGATION_RECORDED = "DEROGATION_RECORDED", "Dérogation enregistrée"
     GHT_MEMBERSHIP_RECORDED = "GHT_MEMBERSHIP_RECORDED", "Appartenance à un GHT enregistrée"
     DOCUMENT_REQUESTED = "DOCUMENT_REQUESTED", "Document demandé"

@@ -170,12 +170,6 @@ class JobProgress:
         self.close()
 
 
-def job_progress(job: BackgroundJob, percent: int, step: str) -> None:
-    """Record one progress step at once (see ``JobProgress`` for a reporter used many times)."""
-    with JobProgress(job, min_interval=0) as reporter:
-        reporter(percent, step)
-
-
 def job_finish(job: BackgroundJob, *, step: str = "Terminé", save_fields: tuple[str, ...] = ()) -> None:
     """Mark the job done. Call inside the transaction that stores its result, so both land together."""
     job.status = JobStatus.DONE

@@ -19,7 +19,7 @@ from documents.services import document_request
 from members.enums import EligibilityCategory, GroupementKind, GroupementStatus, MembershipCategory
 from members.finess.importer import finess_import
 from members.models import Departement, Establishment, Groupement, LegalEntity, Membership, Region
-from members.services import membership_admit
+from members.services import groupement_create, membership_admit
 
 
 def _user(*, local: str, first: str, last: str) -> User:
@@ -42,7 +42,7 @@ def _groupement(spec: dict) -> Groupement:
     groupement = Groupement.objects.filter(slug=spec["slug"]).first()
     if groupement is not None:
         return groupement
-    groupement = Groupement.objects.create(
+    return groupement_create(
         kind=GroupementKind.GTSMS,
         slug=spec["slug"],
         name=spec["name"],
@@ -54,9 +54,8 @@ def _groupement(spec: dict) -> Groupement:
         convention_transmitted_on=spec["convention_transmitted_on"],
         published_on=spec["published_on"],
         publication_reference=spec["publication_reference"],
+        departements=Departement.objects.filter(code__in=spec["departements"]),
     )
-    groupement.departements.set(Departement.objects.filter(code__in=spec["departements"]))
-    return groupement
 
 
 def _founding_entities(spec: dict) -> list[LegalEntity]:

@@ -63,10 +63,6 @@ class Rendered:
     def size(self) -> int:
         return len(self.content)
 
-    @property
-    def mime_type(self) -> str:
-        return MIME_TYPES[self.format]
-
 
 class RefusedURLError(ValueError):
     """A print template asked for a resource outside the static folders."""
@@ -196,11 +192,6 @@ def html_to_pdf(html: str, *, progress: Progress | None = None, span: tuple[int,
 def render_html(template: str, context: dict[str, Any]) -> str:
     """The print template's HTML for ``context`` (cheap: no layout)."""
     return render_to_string(template, context)
-
-
-def render_pdf(*, template: str, context: dict[str, Any], progress: Progress | None = None) -> Rendered:
-    """Render a print template to PDF (see ``html_to_pdf``)."""
-    return html_to_pdf(render_html(template, context), progress=progress)
 
 
 def _cell(sheet, value, *, font=None, number_format=None, alignment=None) -> WriteOnlyCell:

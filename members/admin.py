@@ -21,6 +21,27 @@ class GroupementAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["departements"]
 
+    def save_model(self, request, obj, form, change):
+        """Through ``groupement_create`` / ``groupement_update``, which check and journal the change."""
+        data = {field: form.cleaned_data[field] for field in services.GROUPEMENT_FIELDS if field in form.cleaned_data}
+        departements = form.cleaned_data.get("departements")
+        if change:
+            changed = {field: value for field, value in data.items() if field in form.changed_data}
+            saved = services.groupement_update(
+                groupement=obj, departements=departements, actor=request.user, **changed
+            )
+        else:
+            saved = services.groupement_create(departements=departements or (), actor=request.user, **data)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # the départements were saved by the service, not by form.save_m2m()
+            self.save_formset(request, form, formset, change=change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the journal and the memberships refer to it: a groupement is dissolved, not erased
+
 
 @admin.register(LegalEntity)
 class LegalEntityAdmin(admin.ModelAdmin):
@@ -91,9 +112,17 @@ class GhtMembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Derogation)
 class DerogationAdmin(admin.ModelAdmin):
+    """Platform admins record dérogation requests and decisions here; each save is journaled by the service."""
+
     list_display = ["legal_entity", "ground", "received_on", "decision"]
     list_select_related = ["legal_entity"]
     raw_id_fields = ["legal_entity"]
+
+    def save_model(self, request, obj, form, change):
+        services.derogation_record(derogation=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a request and its decision stay in the coverage history
 
 
 @admin.register(FinessImportRun)

@@ -169,7 +169,6 @@ def _row(membership: Membership, as_of: datetime.date) -> MemberRow:
 def register_of_members(*, groupement: Groupement, as_of: datetime.date) -> Register:
     """The register on ``as_of``: members on that day and those who left since 1 January (2 queries)."""
     year_start = datetime.date(as_of.year, 1, 1)
-    open_on = Q(closed=False) | Q(closed_on__gt=as_of)
     memberships = (
         with_terms_on(Membership.objects.filter(groupement=groupement, admitted_on__lte=as_of), as_of)
         .filter(Q(left_on__isnull=True) | Q(left_on__gte=year_start))
@@ -177,7 +176,7 @@ def register_of_members(*, groupement: Groupement, as_of: datetime.date) -> Regi
         .prefetch_related(
             Prefetch(
                 "legal_entity__establishments",
-                queryset=Establishment.objects.filter(open_on).order_by("name", "finess"),
+                queryset=Establishment.objects.open_on(as_of).order_by("name", "finess"),
                 to_attr="open_establishments",
             ),
         )

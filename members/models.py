@@ -12,7 +12,8 @@ import pghistory
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
-from django.db.models import F, Func, Q
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -65,6 +66,20 @@ class Departement(models.Model):
 class GroupementQuerySet(models.QuerySet["Groupement"]):
     def active(self) -> "GroupementQuerySet":
         return self.exclude(status=GroupementStatus.DISSOLVED)
+
+    def with_member_count(self, day: datetime.date | None = None) -> "GroupementQuerySet":
+        """Annotate ``member_count``: memberships active on ``day``, partners left out
+        (``MembershipQuerySet.members``). One subquery, whatever the number of groupements."""
+        members = (
+            Membership.objects.filter(groupement=OuterRef("pk"))
+            .active_on(day or timezone.localdate())
+            .members()
+            .order_by()
+            .values("groupement")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return self.annotate(member_count=Coalesce(Subquery(members), 0))
 
 
 @pghistory.track()
@@ -179,6 +194,23 @@ class LegalEntity(FinessAddressMixin, TimeStampedModel):
         return f"{self.name} ({self.finess})"
 
 
+def establishment_open_q(day: datetime.date | None = None) -> Q:
+    """The condition of ``EstablishmentQuerySet.open_on``, for a query that combines it."""
+    return Q(closed=False) | Q(closed_on__gt=day or timezone.localdate())
+
+
+class EstablishmentQuerySet(models.QuerySet["Establishment"]):
+    def open_on(self, day: datetime.date | None = None) -> "EstablishmentQuerySet":
+        """Establishments open on ``day``: not closed, or closed after that day.
+
+        FINESS marks a site ``closed`` with ``closed_on``, its first day closed (the closing date, or
+        the extract date when a site disappears from the stock, members.finess.importer). A site
+        closed without a date is closed on every day. The one rule of every establishment count
+        (dashboard, members list, register, ARS coverage).
+        """
+        return self.filter(establishment_open_q(day))
+
+
 @pghistory.track()
 class Establishment(FinessAddressMixin, TimeStampedModel):
     """A FINESS établissement (ET): one site, managed by one legal entity."""
@@ -221,12 +253,18 @@ class Establishment(FinessAddressMixin, TimeStampedModel):
     )
     eligibility_rule = models.CharField("règle appliquée", max_length=60, blank=True)
 
+    objects = EstablishmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = "établissement"
         ordering = ["name"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.finess})"
+
+    def is_open_on(self, day: datetime.date) -> bool:
+        """The rule of ``EstablishmentQuerySet.open_on``, for a row already loaded."""
+        return not self.closed or (self.closed_on is not None and self.closed_on > day)
 
 
 class EstablishmentUserObjectPermission(UserObjectPermissionBase):
@@ -252,8 +290,19 @@ class MembershipQuerySet(models.QuerySet["Membership"]):
         return self.filter(membership_active_q(day or timezone.localdate()))
 
     def members(self) -> "MembershipQuerySet":
-        """Members proper (obligatoires and facultatifs), not partners by convention."""
+        """Members proper (obligatoires and facultatifs), without the partners by convention, who are
+        not members (L. 312-7 CASF): the one rule of every member count."""
         return self.exclude(category=MembershipCategory.PARTNER)
+
+    def gtsms_members(self) -> "MembershipQuerySet":
+        """Memberships of a GTSMS as a member (not a partner): those the one-GTSMS-at-a-time rule counts
+        (L. 312-7-2 I CASF, database constraint ``membership_one_gtsms_at_a_time``)."""
+        return self.filter(groupement_kind=GroupementKind.GTSMS).members()
+
+    def in_other_gtsms(self, groupement: "Groupement | int") -> "MembershipQuerySet":
+        """Memberships as a member of a GTSMS other than ``groupement``: what forbids an admission
+        (L. 312-7-2 I CASF)."""
+        return self.gtsms_members().exclude(groupement_id=getattr(groupement, "pk", groupement))
 
 
 @pghistory.track()

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -20,38 +20,53 @@ from members.models import (
     Membership,
     MembershipTerms,
     Region,
-    membership_active_q,
+    establishment_open_q,
 )
 
 
 def groupement_list_for_user(*, user) -> QuerySet[Groupement]:
     """Groupements the user may open in the dashboard, with their number of current members."""
-    today = timezone.localdate()
-    active = membership_active_q(today, prefix="memberships__")
     qs = Groupement.objects.active().select_related("region")
     qs = get_objects_for_user(user, perms.VIEW_GROUPEMENT, klass=qs, accept_global_perms=False)
-    return qs.annotate(
-        member_count=Count("memberships", filter=active & ~Q(memberships__category=MembershipCategory.PARTNER))
-    ).order_by("name")
+    return qs.with_member_count().order_by("name")
 
 
 def membership_current_list(*, groupement: Groupement, day: datetime.date | None = None) -> QuerySet[Membership]:
-    """Current memberships of a groupement with their legal entity and establishments."""
+    """Current memberships of a groupement with their legal entity and number of open establishments."""
     day = day or timezone.localdate()
     return (
         Membership.objects.filter(groupement=groupement)
         .active_on(day)
+        .annotate(establishment_count=_establishment_count(day))
         .select_related("legal_entity")
-        .prefetch_related(
-            Prefetch("legal_entity__establishments", queryset=Establishment.objects.order_by("name")),
-        )
         .order_by("legal_entity__name")
     )
 
 
 def groupement_journal(*, groupement: Groupement, limit: int = 8) -> QuerySet[JournalEntry]:
-    """The latest business events of a groupement (every journaled event carries the ``groupement`` fact)."""
-    return JournalEntry.objects.filter(facts__groupement=groupement.pk).select_related("actor")[:limit]
+    """The latest business events of a groupement, read by the indexed ``JournalEntry.groupement``
+    (``journal_groupement_at``): every writer names the groupement its event belongs to."""
+    return JournalEntry.objects.filter(groupement=groupement).select_related("actor").order_by("-at", "-id")[:limit]
+
+
+def journal_groupement_of(*, legal_entity_id: int, day: datetime.date | None = None) -> int | None:
+    """The groupement a legal entity's event is journaled under: the one it is a member of on ``day``.
+
+    For the events about a legal entity or its establishments that no groupement decides (a role on
+    an establishment, a GHT membership, a dérogation): they show in that groupement's activity. A
+    member (not a partner) of a GTSMS first, since an entity belongs to one GTSMS at a time
+    (L. 312-7-2 I CASF); else its earliest current membership of a GCSMS; ``None`` when it is a
+    member of none on ``day`` (the event is then platform-wide).
+    """
+    gtsms_first = Case(When(groupement_kind=GroupementKind.GTSMS, then=0), default=1)
+    return (
+        Membership.objects.filter(legal_entity_id=legal_entity_id)
+        .members()
+        .active_on(day or timezone.localdate())
+        .order_by(gtsms_first, "admitted_on", "id")
+        .values_list("groupement_id", flat=True)
+        .first()
+    )
 
 
 def groupement_summary(*, groupement: Groupement, day: datetime.date | None = None) -> dict:
@@ -59,8 +74,8 @@ def groupement_summary(*, groupement: Groupement, day: datetime.date | None = No
     day = day or timezone.localdate()
     memberships = Membership.objects.filter(groupement=groupement).active_on(day)
     by_category = dict(memberships.values_list("category").annotate(n=Count("id")).order_by())
-    establishments = Establishment.objects.filter(
-        legal_entity__in=memberships.members().values("legal_entity"), closed=False
+    establishments = Establishment.objects.open_on(day).filter(
+        legal_entity__in=memberships.members().values("legal_entity")
     )
     by_finess = list(
         establishments.values("category_code", "category_label")
@@ -68,7 +83,7 @@ def groupement_summary(*, groupement: Groupement, day: datetime.date | None = No
         .order_by("-n", "category_code")
     )
     return {
-        "members": sum(n for cat, n in by_category.items() if cat != MembershipCategory.PARTNER),
+        "members": memberships.members().count(),
         "partners": by_category.get(MembershipCategory.PARTNER, 0),
         "by_category": by_category,
         "establishments": sum(row["n"] for row in by_finess),
@@ -94,17 +109,13 @@ def review_scope_for_user(*, user) -> tuple[list[Region], list[Departement]]:
 
 def groupement_list_for_review(*, regions: list[Region], departements: list[Departement]) -> QuerySet[Groupement]:
     """Groupements of the reader's régions, or with a département of the reader's."""
-    today = timezone.localdate()
-    active = membership_active_q(today, prefix="memberships__")
     scope = Q(region__in=regions) | Q(departements__in=departements)
     ids = Groupement.objects.filter(scope).values("id")
     return (
         Groupement.objects.filter(id__in=ids)
         .select_related("region")
         .prefetch_related("departements")
-        .annotate(
-            member_count=Count("memberships", filter=active & ~Q(memberships__category=MembershipCategory.PARTNER))
-        )
+        .with_member_count()
         .order_by("region__name", "name")
     )
 
@@ -159,9 +170,11 @@ def with_terms_on(qs: QuerySet[Membership], day: datetime.date) -> QuerySet[Memb
     )
 
 
-def _establishment_count() -> Coalesce:
+def _establishment_count(day: datetime.date) -> Coalesce:
+    """The number of the membership's legal entity's establishments open on ``day`` (``open_on``)."""
     open_sites = (
-        Establishment.objects.filter(legal_entity=OuterRef("legal_entity"), closed=False)
+        Establishment.objects.open_on(day)
+        .filter(legal_entity=OuterRef("legal_entity"))
         .order_by()
         .values("legal_entity")
         .annotate(n=Count("id"))
@@ -170,10 +183,11 @@ def _establishment_count() -> Coalesce:
     return Coalesce(Subquery(open_sites), 0)
 
 
-def _finess_closed() -> dict:
-    """``finess_closed_count`` and ``finess_closed_on`` (latest) of the member's establishments closed in FINESS."""
+def _finess_closed(day: datetime.date) -> dict:
+    """``finess_closed_count`` and ``finess_closed_on`` (latest) of the member's establishments closed in
+    FINESS on ``day`` (the complement of ``open_on``)."""
     closed = (
-        Establishment.objects.filter(legal_entity=OuterRef("legal_entity"), closed=True)
+        Establishment.objects.filter(~establishment_open_q(day), legal_entity=OuterRef("legal_entity"))
         .order_by()
         .values("legal_entity")
     )
@@ -206,7 +220,7 @@ def membership_list(
                 Establishment.objects.filter(legal_entity=OuterRef("legal_entity"), departement_id=filters.departement)
             )
         )
-    qs = with_terms_on(qs, day).annotate(establishment_count=_establishment_count(), **_finess_closed())
+    qs = with_terms_on(qs, day).annotate(establishment_count=_establishment_count(day), **_finess_closed(day))
     return qs.select_related("legal_entity").order_by(*MEMBER_SORTS.get(filters.sort, MEMBER_SORTS["name"]))
 
 
@@ -224,14 +238,17 @@ class EstablishmentEligibility:
     category_label: str
     rule_label: str
     article: str
+    open: bool = True  # open today (``Establishment.is_open_on``, the rule of every count)
 
 
-def _eligibility_of(establishment: Establishment) -> EstablishmentEligibility:
+def _eligibility_of(establishment: Establishment, day: datetime.date | None = None) -> EstablishmentEligibility:
     """What the law says of the establishment, as computed at its last FINESS import."""
     eligibility = eligibility_of_rule(establishment.eligibility_rule)
+    is_open = establishment.is_open_on(day or timezone.localdate())
     if eligibility is None:
         return EstablishmentEligibility(
             establishment=establishment,
+            open=is_open,
             category_label="Non déterminée",
             rule_label=(
                 "Le statut juridique de l'entité juridique n'est pas connu : importez l'extrait FINESS des "
@@ -241,6 +258,7 @@ def _eligibility_of(establishment: Establishment) -> EstablishmentEligibility:
         )
     return EstablishmentEligibility(
         establishment=establishment,
+        open=is_open,
         category_label=EligibilityCategory(eligibility.category).label,
         rule_label=eligibility.label,
         article=eligibility.article,
@@ -275,7 +293,7 @@ def member_detail(*, membership: Membership, day: datetime.date | None = None) -
     return MemberDetail(
         membership=membership,
         legal_entity=legal_entity,
-        establishments=[_eligibility_of(site) for site in sites],
+        establishments=[_eligibility_of(site, day) for site in sites],
         periods=list(periods.order_by("-admitted_on", "-id")),
     )
 
@@ -290,8 +308,8 @@ def legal_entity_search(*, query: str, day: datetime.date | None = None, limit: 
         return []
     day = day or timezone.localdate()
     current_gtsms = (
-        Membership.objects.filter(legal_entity=OuterRef("pk"), groupement_kind=GroupementKind.GTSMS)
-        .members()
+        Membership.objects.filter(legal_entity=OuterRef("pk"))
+        .gtsms_members()
         .active_on(day)
         .order_by("admitted_on")
         .values("groupement__name")[:1]

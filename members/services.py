@@ -7,7 +7,9 @@ database range constraints on ``Membership``.
 
 History is never overwritten: leaving fills ``left_on``, ``leave_reason`` and ``leave_act`` on the
 period row; a change of voting rights or contribution share adds a dated ``MembershipTerms`` row.
-Every change is journaled with the ``"groupement"`` fact, which is how the dashboard finds it.
+Every change is journaled under its groupement (``JournalEntry.groupement``, which the dashboard
+reads). The groupements themselves and the dérogations are written here too, from the Django admin
+and the demo loader: ``groupement_create``, ``groupement_update``, ``derogation_record``.
 """
 
 import datetime
@@ -23,11 +25,12 @@ from core.enums import JournalAction
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
 from core.journal import journal_record
-from core.perms import checker_for, require
+from core.perms import acting, checker_for, is_platform_admin, require
 from members import perms
 from members.eligibility import may_be_member
 from members.enums import GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
-from members.models import GhtMembership, Groupement, LegalEntity, Membership, MembershipTerms
+from members.models import Derogation, GhtMembership, Groupement, LegalEntity, Membership, MembershipTerms, Region
+from members.selectors import journal_groupement_of
 
 
 ONE_GTSMS_CONSTRAINT = "membership_one_gtsms_at_a_time"
@@ -141,12 +144,7 @@ def _check_one_gtsms_at_a_time(
         )
     if groupement.kind != GroupementKind.GTSMS or category == MembershipCategory.PARTNER:
         return
-    other = (
-        overlapping.filter(groupement_kind=GroupementKind.GTSMS)
-        .exclude(category=MembershipCategory.PARTNER)
-        .exclude(groupement=groupement)
-        .first()
-    )
+    other = overlapping.in_other_gtsms(groupement).first()
     if other is not None:
         raise BusinessRuleError(_one_gtsms_message(legal_entity=legal_entity, other=other))
 
@@ -362,11 +360,7 @@ def membership_admit(
         # A concurrent admission passed the check above at the same time; the database refused ours.
         if _constraint_name(error) == ONE_GTSMS_CONSTRAINT:
             other = (
-                _overlapping(legal_entity=legal_entity, start=admitted_on, end=None)
-                .filter(groupement_kind=GroupementKind.GTSMS)
-                .exclude(category=MembershipCategory.PARTNER)
-                .exclude(groupement=groupement)
-                .first()
+                _overlapping(legal_entity=legal_entity, start=admitted_on, end=None).in_other_gtsms(groupement).first()
             )
             raise BusinessRuleError(_one_gtsms_message(legal_entity=legal_entity, other=other)) from error
         if _constraint_name(error) == SAME_GROUPEMENT_CONSTRAINT:
@@ -549,13 +543,17 @@ def ght_membership_save(*, ght_membership: GhtMembership, actor: AbstractBaseUse
 
     L. 312-7-2 I CASF: a concerned establishment joins a GHT (L. 6132-1 CSP) or a GTSMS. GHT
     membership is not in FINESS, so platform admins record it by hand, and it is journaled.
+
+    Journaled under the groupement the legal entity is a member of today, if any
+    (``selectors.journal_groupement_of``), else as a platform-wide event: a GHT is not a groupement
+    of this platform, and a groupement's history shows what concerns its members.
     """
     created = ght_membership._state.adding
     _full_clean(ght_membership)
     ght_membership.save()
     journal_record(
         action=JournalAction.GHT_MEMBERSHIP_RECORDED,
-        groupement=None,
+        groupement=journal_groupement_of(legal_entity_id=ght_membership.legal_entity_id),
         actor=actor,
         target=ght_membership,
         facts={
@@ -567,3 +565,146 @@ def ght_membership_save(*, ght_membership: GhtMembership, actor: AbstractBaseUse
         },
     )
     return ght_membership
+
+
+def _require_platform_admin(actor: AbstractBaseUser | None, what: str) -> None:
+    """Groupements, GHT memberships and dérogations are recorded by platform administrators (the
+    Django admin); ``actor=None`` is the platform itself (demo, commands)."""
+    if acting(actor):
+        require(is_platform_admin(actor), f"Seul un administrateur de la plateforme peut {what}.")
+
+
+def _fact(value):
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+GROUPEMENT_FIELDS = (
+    "kind", "name", "slug", "finess_ej", "siren", "seat_address", "seat_postal_code", "seat_city", "region",
+    "status", "convention_transmitted_on", "publication_reference", "published_on", "dissolved_on",
+)  # fmt: skip
+
+
+def _departement_codes(groupement: Groupement) -> list[str]:
+    return sorted(groupement.departements.values_list("code", flat=True))
+
+
+@transaction.atomic
+def groupement_create(
+    *,
+    name: str,
+    slug: str,
+    region: Region,
+    departements=(),
+    actor: AbstractBaseUser | None = None,
+    **fields,
+) -> Groupement:
+    """Create a groupement (GTSMS or GCSMS) with its région and départements, journaled ``GROUPEMENT_CREATED``.
+
+    ``fields`` are the other fields of ``Groupement`` (``GROUPEMENT_FIELDS``). The model holds the
+    rule of publication (the convention is published in the RAA only after its transmission to the
+    DG ARS, which gives the groupement its legal personality: R. 312-194-29 to -31 CASF, decree.md
+    rules 2.3 and 2.4).
+    """
+    _require_platform_admin(actor, "créer un groupement")
+    unknown = set(fields) - set(GROUPEMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"groupement_create: unknown fields {sorted(unknown)}")
+    groupement = Groupement(name=name, slug=slug, region=region, **fields)
+    _full_clean(groupement)
+    groupement.save()
+    groupement.departements.set(departements)
+    journal_record(
+        action=JournalAction.GROUPEMENT_CREATED,
+        groupement=groupement,
+        actor=actor,
+        target=groupement,
+        facts={
+            **{field: _fact(getattr(groupement, field)) for field in GROUPEMENT_FIELDS},
+            "region": groupement.region_id,
+            "departements": _departement_codes(groupement),
+        },
+    )
+    return groupement
+
+
+@transaction.atomic
+def groupement_update(
+    *, groupement: Groupement, departements=None, actor: AbstractBaseUser | None = None, **changes
+) -> Groupement:
+    """Change a groupement's identity, status or dates; journaled ``GROUPEMENT_UPDATED`` with each
+    field's old and new values. Nothing changed, nothing journaled.
+
+    ``changes`` are fields of ``GROUPEMENT_FIELDS``; ``departements`` (if given) replaces the list.
+    """
+    _require_platform_admin(actor, "modifier un groupement")
+    unknown = set(changes) - set(GROUPEMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"groupement_update: unknown fields {sorted(unknown)}")
+    Groupement.objects.select_for_update(of=("self",)).filter(pk=groupement.pk).values_list("pk").get()
+    before = Groupement.objects.get(pk=groupement.pk)
+    diff = {}
+    for field, value in changes.items():
+        setattr(groupement, field, value)
+        old, new = _fact(getattr(before, field)), _fact(getattr(groupement, field))
+        if old != new:
+            diff[field] = [old, new]
+    _full_clean(groupement)
+    if diff:
+        groupement.save(update_fields=[*diff, "updated_at"])
+    if departements is not None:
+        old_codes = _departement_codes(before)
+        groupement.departements.set(departements)
+        new_codes = _departement_codes(groupement)
+        if old_codes != new_codes:
+            diff["departements"] = [old_codes, new_codes]
+    if diff:
+        journal_record(
+            action=JournalAction.GROUPEMENT_UPDATED,
+            groupement=groupement,
+            actor=actor,
+            target=groupement,
+            facts={"changes": diff},
+        )
+    return groupement
+
+
+DEROGATION_FIELDS = ("ground", "received_on", "pcd_referred_on", "pcd_opinion", "pcd_opinion_on", "decision",
+                     "decision_on", "reference")  # fmt: skip
+
+
+@transaction.atomic
+def derogation_record(*, derogation: Derogation, actor: AbstractBaseUser | None = None) -> Derogation:
+    """Record (or correct) a request for dérogation, journaled ``DEROGATION_RECORDED``.
+
+    A mandatory establishment may ask the DG ARS not to join a GTSMS or a GHT (R. 312-194-32 CASF):
+    the request is received with a date certaine, the PCD is asked for an opinion within a month, and
+    the DG ARS decides (silence for two months after receipt means refusal). The model holds the
+    rules of dates (a decision is dated, not before the receipt); the status is computed from the
+    dates (``members.eligibility.derogation_status``). Recorded by platform administrators.
+
+    Journaled under the groupement the legal entity is a member of today (usually none: it asks
+    not to join), else as a platform-wide event (``selectors.journal_groupement_of``).
+    """
+    _require_platform_admin(actor, "enregistrer une dérogation")
+    created = derogation._state.adding
+    _full_clean(derogation)
+    derogation.save()
+    journal_record(
+        action=JournalAction.DEROGATION_RECORDED,
+        groupement=journal_groupement_of(legal_entity_id=derogation.legal_entity_id),
+        actor=actor,
+        target=derogation,
+        facts={
+            "legal_entity": derogation.legal_entity_id,
+            "finess": derogation.legal_entity.finess,
+            **{field: _fact(getattr(derogation, field)) for field in DEROGATION_FIELDS},
+            "created": created,
+        },
+    )
+    return derogation

@@ -27,19 +27,58 @@ def test_no_print_in_application_code():
     assert offenders == []
 
 
+TEMPLATES_DIR = settings.BASE_DIR / "templates"
+# The templates that are not pages, each with its reason. Every other template is a page and extends
+# base.html (directly or through a layout that does), or is a printed document and extends the print
+# layout. A new kind of standalone template is added here, with its reason.
+NOT_PAGES = {
+    "base.html": "the layout of every page",
+    "500.html": "rendered when the server fails, without context processors: standalone on purpose",
+    "print/base_print.html": "the layout of every printed document (PDF)",
+}
+# Pieces included in a page (``{% include %}``, htmx partials), never rendered as a page themselves.
+FRAGMENT_FOLDERS = {"includes", "components", "partials"}
+PAGE_LAYOUT = "base.html"
+PRINT_LAYOUT = "print/base_print.html"
+EXTENDS = re.compile(r'\A\s*(?:\{#.*?#\}\s*)*\{% extends "([^"]+)" %\}', re.DOTALL)
+
+
+def _layouts(name: str) -> list[str]:
+    """The chain of templates ``name`` extends, nearest first (empty if it extends nothing)."""
+    chain = []
+    while (match := EXTENDS.match((TEMPLATES_DIR / name).read_text(encoding="utf-8"))) and len(chain) < 10:
+        name = match.group(1)
+        chain.append(name)
+    return chain
+
+
+def _templates() -> list[tuple[str, tuple[str, ...]]]:
+    names = sorted(path.relative_to(TEMPLATES_DIR).as_posix() for path in TEMPLATES_DIR.rglob("*.html"))
+    return [(name, tuple(name.split("/")[:-1])) for name in names]
+
+
 def test_every_page_template_extends_the_base():
-    for path in (settings.BASE_DIR / "templates").rglob("*.html"):
-        relative = path.relative_to(settings.BASE_DIR / "templates")
-        if (
-            relative.parts[0] in {"components", "print"}
-            or "includes" in relative.parts
-            or relative.name in {"500.html", "base.html"}
-        ):
+    """Pages extend base.html and printed documents the print layout; only the listed templates and
+    the fragments (``includes/``, ``components/``, ``partials/``) do not."""
+    offenders = []
+    for name, folders in _templates():
+        if name in NOT_PAGES or FRAGMENT_FOLDERS & set(folders):
             continue
-        text = path.read_text(encoding="utf-8")
-        if relative.name.startswith("_") or ("{% extends" not in text and "<html" not in text):
-            continue  # fragments (htmx partials)
-        assert text.lstrip().startswith("{% extends"), f"{relative} does not extend a layout"
+        layout = PRINT_LAYOUT if "print" in folders else PAGE_LAYOUT
+        chain = _layouts(name)
+        if layout not in chain:
+            offenders.append(f"{name} extends {' → '.join(chain) or 'nothing'}, not {layout}")
+    assert offenders == []
+
+
+def test_fragments_and_standalone_templates_are_what_they_say():
+    """A fragment extends nothing (it is included in a page); every listed standalone template exists."""
+    fragments_extending = [
+        name for name, folders in _templates() if FRAGMENT_FOLDERS & set(folders) and "{% extends" in
+        (TEMPLATES_DIR / name).read_text(encoding="utf-8")
+    ]  # fmt: skip
+    assert fragments_extending == []
+    assert [name for name in NOT_PAGES if not (TEMPLATES_DIR / name).is_file()] == []
 
 
 # Models that are not domain rows: join tables of guardian, the append-only journal (which is its

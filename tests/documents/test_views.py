@@ -181,7 +181,10 @@ class TestJobPage:
         for _ in range(count - 1):
             DocumentFactory(job=GenerationJobFactory(groupement=groupement))
         with django_assert_num_queries(12):
-            client.get(job_url(groupement, job))
+            response = client.get(job_url(groupement, job))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert f'id="job-{job.pk}"' in html and "Terminé." in html
 
 
 class TestDownload:

@@ -6,8 +6,9 @@ import pytest
 
 from accounts.enums import Role
 from members import selectors
+from members.documents import register_of_members
 from members.enums import GroupementKind, LeaveReason, MembershipCategory
-from members.models import Departement
+from members.models import Departement, Establishment
 from tests.members.factories import (
     EstablishmentFactory,
     GroupementFactory,
@@ -200,3 +201,76 @@ class TestPortal:
         assert card.current[0].voting_rights == Decimal("8")
         assert card.history == [current, old]
         assert card.eligibility.category_label == "Obligatoire"
+
+
+class TestOneCountPerRule:
+    """One rule per count: the dashboard card, its table, the members list and the register agree."""
+
+    @pytest.fixture
+    def groupement_with_closed_sites(self, groupement):
+        first = MembershipFactory(groupement=groupement, legal_entity=LegalEntityFactory(name="A"))
+        EstablishmentFactory(legal_entity=first.legal_entity)
+        EstablishmentFactory(legal_entity=first.legal_entity, closed=True, closed_on=D(2025, 6, 30))
+        EstablishmentFactory(legal_entity=first.legal_entity, closed=True, closed_on=D(2027, 3, 1))  # still open
+        second = MembershipFactory(groupement=groupement, legal_entity=LegalEntityFactory(name="B"))
+        EstablishmentFactory(legal_entity=second.legal_entity, closed=True)  # closed, date unknown
+        EstablishmentFactory(legal_entity=second.legal_entity)
+        partner = MembershipFactory(groupement=groupement, partner=True, legal_entity=LegalEntityFactory(name="C"))
+        EstablishmentFactory(legal_entity=partner.legal_entity)
+        for membership in (first, second, partner):
+            terms(
+                membership, membership.admitted_on, "0" if membership.category == MembershipCategory.PARTNER else "50"
+            )
+        return groupement
+
+    def test_the_card_the_tables_and_the_register_agree(self, groupement_with_closed_sites):
+        groupement = groupement_with_closed_sites
+        summary = selectors.groupement_summary(groupement=groupement)
+        dashboard = {
+            m.legal_entity.name: m.establishment_count
+            for m in selectors.membership_current_list(groupement=groupement)
+        }
+        members_list = {
+            m.legal_entity.name: m.establishment_count for m in selectors.membership_list(groupement=groupement)
+        }
+        register = register_of_members(groupement=groupement, as_of=D(2026, 11, 23))
+        in_register = {row.name: len(row.establishments) for row in [*register.members, *register.partners]}
+
+        assert dashboard == members_list == in_register == {"A": 2, "B": 1, "C": 1}
+        assert summary["establishments"] == register.establishment_count == 3  # members' sites, partners apart
+        assert summary["members"] == register.active_count == 2
+        assert summary["partners"] == len(register.partners) == 1
+
+    def test_the_dashboard_page_shows_the_same_figures(self, client, user_with_role, groupement_with_closed_sites):
+        client.force_login(user_with_role(Role.GROUPEMENT_STAFF, groupement_with_closed_sites))
+        response = client.get(f"/groupement/{groupement_with_closed_sites.slug}/")
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert '<p class="card-figure">3</p><p>établissements des membres</p>' in html
+        assert '<p class="card-figure">2</p><p>membres</p>' in html
+
+    def test_the_groupement_lists_count_members_without_partners(self, groupement_with_closed_sites, user_with_role):
+        groupement = groupement_with_closed_sites
+        MembershipFactory(groupement=groupement, withdrawn=True, left_on=D(2026, 1, 2))  # left: not counted
+        user = user_with_role(Role.GROUPEMENT_STAFF, groupement)
+        (row,) = selectors.groupement_list_for_user(user=user)
+        (reviewed,) = selectors.groupement_list_for_review(regions=[groupement.region], departements=[])
+        assert row.member_count == reviewed.member_count == 2
+
+
+class TestEstablishmentOpenOn:
+    @pytest.mark.parametrize(
+        ("closed", "closed_on", "open_on_23_november"),
+        [
+            (False, None, True),
+            (True, None, False),  # closed, FINESS gave no date: closed every day
+            (True, D(2026, 11, 23), False),  # closed_on is the first day closed
+            (True, D(2026, 11, 24), True),
+            (True, D(2020, 1, 1), False),
+        ],
+    )
+    def test_the_queryset_and_the_row_say_the_same(self, closed, closed_on, open_on_23_november):
+        site = EstablishmentFactory(closed=closed, closed_on=closed_on)
+        day = D(2026, 11, 23)
+        assert Establishment.objects.open_on(day).filter(pk=site.pk).exists() is open_on_23_november
+        assert site.is_open_on(day) is open_on_23_november

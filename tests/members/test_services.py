@@ -5,12 +5,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.enums import Role
+from accounts.services import role_grant
 from core.enums import JournalAction
 from core.exceptions import BusinessRuleError
 from core.models import JournalEntry
+from core.perms import RightRequired
 from members import services
-from members.enums import GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
-from members.models import GhtMembership, Membership, MembershipTerms
+from members.enums import Decision, DerogationGround, GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
+from members.models import Departement, Derogation, GhtMembership, Membership, MembershipTerms, Region
+from tests.accounts.factories import UserFactory
 from tests.members.factories import (
     GroupementFactory,
     LegalEntityFactory,
@@ -497,3 +500,145 @@ class TestGhtMembershipSave:
                     legal_entity=LegalEntityFactory(), ght_name="GHT", since=D(2020, 1, 1), until=D(2019, 1, 1)
                 )
             )
+
+    def test_is_journaled_under_the_groupement_the_entity_is_a_member_of(self):
+        membership = member()
+        services.ght_membership_save(
+            ght_membership=GhtMembership(legal_entity=membership.legal_entity, ght_name="GHT", since=D(2020, 1, 1))
+        )
+        (entry,) = journal(JournalAction.GHT_MEMBERSHIP_RECORDED)
+        assert entry.groupement_id == membership.groupement_id
+
+    def test_an_entity_member_of_no_groupement_is_journaled_platform_wide(self):
+        partner = MembershipFactory(partner=True)
+        services.ght_membership_save(
+            ght_membership=GhtMembership(legal_entity=partner.legal_entity, ght_name="GHT", since=D(2020, 1, 1))
+        )
+        (entry,) = journal(JournalAction.GHT_MEMBERSHIP_RECORDED)
+        assert entry.groupement_id is None  # a partner by convention is not a member (L. 312-7 CASF)
+
+
+def platform_admin():
+    user = UserFactory()
+    role_grant(user=user, role=Role.PLATFORM_ADMIN)
+    return user
+
+
+def groupement_fields(**kwargs):
+    fields = {"name": "GTSMS du Limousin", "slug": "gtsms-limousin", "region": Region.objects.get(code="75")}
+    fields.update(kwargs)
+    return fields
+
+
+class TestGroupementCreate:
+    def test_a_platform_admin_creates_a_groupement_journaled_under_itself(self):
+        actor = platform_admin()
+        groupement = services.groupement_create(
+            **groupement_fields(convention_transmitted_on=D(2026, 3, 1)),
+            departements=Departement.objects.filter(code__in=["23", "87"]),
+            actor=actor,
+        )
+        (entry,) = journal(JournalAction.GROUPEMENT_CREATED)
+        assert entry.groupement_id == groupement.pk and entry.actor == actor and entry.target == groupement
+        assert entry.facts["slug"] == "gtsms-limousin"
+        assert entry.facts["convention_transmitted_on"] == "2026-03-01"
+        assert entry.facts["departements"] == ["23", "87"]
+        assert entry.facts["region"] == "75"
+
+    def test_refuses_a_user_who_is_not_a_platform_admin(self):
+        with pytest.raises(RightRequired, match="administrateur de la plateforme"):
+            services.groupement_create(**groupement_fields(), actor=UserFactory())
+        assert not journal(JournalAction.GROUPEMENT_CREATED)
+
+    def test_refuses_a_publication_before_the_transmission_to_the_dg_ars(self):
+        with pytest.raises(BusinessRuleError, match="transmission au DG ARS"):
+            services.groupement_create(**groupement_fields(published_on=D(2026, 4, 1)))
+        assert not journal(JournalAction.GROUPEMENT_CREATED)
+
+    def test_refuses_a_slug_already_taken_naming_the_field(self):
+        GroupementFactory(slug="gtsms-limousin")
+        with pytest.raises(BusinessRuleError, match="identifiant court"):
+            services.groupement_create(**groupement_fields())
+
+
+class TestGroupementUpdate:
+    def test_journals_each_changed_field_with_its_old_and_new_value(self):
+        groupement = GroupementFactory(name="Ancien nom")
+        actor = platform_admin()
+        services.groupement_update(
+            groupement=groupement,
+            name="Nouveau nom",
+            seat_city=groupement.seat_city,
+            convention_transmitted_on=D(2026, 5, 2),
+            departements=Departement.objects.filter(code__in=["23", "87"]),
+            actor=actor,
+        )
+        groupement.refresh_from_db()
+        assert groupement.name == "Nouveau nom"
+        (entry,) = journal(JournalAction.GROUPEMENT_UPDATED)
+        assert entry.groupement_id == groupement.pk and entry.actor == actor
+        assert entry.facts == {
+            "changes": {
+                "name": ["Ancien nom", "Nouveau nom"],
+                "convention_transmitted_on": [None, "2026-05-02"],
+                "departements": [["23"], ["23", "87"]],
+            }
+        }
+
+    def test_nothing_changed_nothing_journaled(self):
+        groupement = GroupementFactory()
+        services.groupement_update(groupement=groupement, name=groupement.name)
+        assert not journal(JournalAction.GROUPEMENT_UPDATED)
+
+    def test_refuses_a_user_who_is_not_a_platform_admin(self):
+        groupement = GroupementFactory(name="Nom")
+        with pytest.raises(RightRequired):
+            services.groupement_update(groupement=groupement, name="Autre", actor=UserFactory())
+        groupement.refresh_from_db()
+        assert groupement.name == "Nom"
+
+    def test_refuses_a_publication_without_transmission(self):
+        groupement = GroupementFactory()
+        with pytest.raises(BusinessRuleError, match="transmission au DG ARS"):
+            services.groupement_update(groupement=groupement, published_on=D(2026, 4, 1))
+        assert not journal(JournalAction.GROUPEMENT_UPDATED)
+
+
+class TestDerogationRecord:
+    def derogation(self, **kwargs):
+        fields = {
+            "legal_entity": LegalEntityFactory(),
+            "ground": DerogationGround.MERGER,
+            "received_on": D(2026, 9, 1),
+        }
+        fields.update(kwargs)
+        return Derogation(**fields)
+
+    def test_records_and_journals_a_request_as_a_platform_wide_event(self):
+        actor = platform_admin()
+        derogation = services.derogation_record(derogation=self.derogation(reference="Courrier AR"), actor=actor)
+        (entry,) = journal(JournalAction.DEROGATION_RECORDED)
+        assert entry.groupement_id is None  # it asks not to join: no groupement (R. 312-194-32 CASF)
+        assert entry.target == derogation and entry.actor == actor
+        assert entry.facts["received_on"] == "2026-09-01"
+        assert entry.facts["reference"] == "Courrier AR" and entry.facts["created"] is True
+
+    def test_a_correction_is_journaled_again(self):
+        derogation = services.derogation_record(derogation=self.derogation())
+        derogation.decision, derogation.decision_on = Decision.GRANTED, D(2026, 10, 15)
+        services.derogation_record(derogation=derogation)
+        first, second = sorted(journal(JournalAction.DEROGATION_RECORDED), key=lambda e: e.pk)
+        assert first.facts["created"] is True
+        assert second.facts["decision_on"] == "2026-10-15" and second.facts["created"] is False
+
+    def test_refuses_a_decision_before_the_request_was_received(self):
+        with pytest.raises(BusinessRuleError, match="précéder la réception"):
+            services.derogation_record(
+                derogation=self.derogation(decision=Decision.GRANTED, decision_on=D(2026, 8, 1))
+            )
+        assert not journal(JournalAction.DEROGATION_RECORDED)
+
+    def test_refuses_a_user_who_is_not_a_platform_admin(self):
+        with pytest.raises(RightRequired):
+            services.derogation_record(derogation=self.derogation(), actor=UserFactory())
+        assert not journal(JournalAction.DEROGATION_RECORDED)
