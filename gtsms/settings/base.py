@@ -207,3 +207,17 @@ FINESS_DATA_DIR = BASE_DIR / "data" / "finess"
 # E-mail (Django 6.1 MAILERS). Production sets an SMTP mailer through MAILER_BACKEND and EMAIL_* variables.
 MAILERS = {"default": {"BACKEND": env("MAILER_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="gtsms <ne-pas-repondre@gtsms.invalid>")
+# Every e-mail goes through core.mail: rendered in the request, sent by the worker, retried, journaled.
+SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")  # links in e-mails
+MAIL_SUBJECT_PREFIX = "gtsms"  # in brackets before the subject when no groupement is concerned
+MAIL_MAX_ATTEMPTS = 5
+MAIL_RETRY_DELAY = 60  # seconds before the second attempt, doubled at each attempt…
+MAIL_RETRY_DELAY_MAX = 600  # …up to this (below the visibility timeout)
+MAIL_SWEEP_PENDING_AFTER = 300  # seconds a mail may wait in PENDING before the sweep sends it again
+CELERY_BEAT_SCHEDULE["mail-sweep"] = {"task": "core.mail_sweep", "schedule": 300.0}
+
+# Invitations (accounts.invitations): a single-use link valid 7 days; at most this many sent per inviter per hour.
+INVITATION_VALID_DAYS = 7
+INVITATIONS_PER_HOUR = env.int("INVITATIONS_PER_HOUR", default=30)
+# Password reset links: single use (the token changes with the password) and valid one hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60
