@@ -7,4 +7,9 @@ app_name = "accounts"
 urlpatterns = [
     path("connexion/", views.login_view, name="login"),
     path("deconnexion/", views.logout_view, name="logout"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("invitations/<uuid:public_id>/renvoyer/", views.invitation_resend, name="invitation_resend"),
+    path("invitations/<uuid:public_id>/annuler/", views.invitation_cancel, name="invitation_cancel"),
+    path("roles/<int:assignment_id>/retirer/", views.role_revoke, name="role_revoke"),
+    path("region/<str:code>/personnes/", views.region_people, name="region_people"),
 ]
