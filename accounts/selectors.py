@@ -60,7 +60,7 @@ def groupement_people(*, groupement, day: datetime.date | None = None) -> list[R
         .filter(
             Q(groupement=groupement) | Q(establishment__legal_entity_id__in=_member_legal_entities(groupement, day))
         )
-        .select_related("user", "establishment")
+        .select_related("user", "groupement", "establishment")
         .order_by("user__last_name", "user__first_name", "user__email", "role", "pk")
     )
 
@@ -70,7 +70,7 @@ def groupement_invitations(*, groupement) -> list[Invitation]:
     return list(
         Invitation.objects.open()
         .filter(groupement=groupement)
-        .select_related("establishment", "invited_by")
+        .select_related("groupement", "establishment", "invited_by")
         .order_by("-last_sent_at", "-pk")
     )
 
@@ -80,7 +80,7 @@ def region_people(*, region) -> list[RoleAssignment]:
     return list(
         RoleAssignment.objects.active()
         .filter(Q(region=region) | Q(departement__region=region))
-        .select_related("user", "departement")
+        .select_related("user", "region", "departement")
         .order_by("user__last_name", "user__first_name", "user__email", "role", "pk")
     )
 
@@ -89,6 +89,6 @@ def region_invitations(*, region) -> list[Invitation]:
     return list(
         Invitation.objects.open()
         .filter(Q(region=region) | Q(departement__region=region))
-        .select_related("departement", "invited_by")
+        .select_related("region", "departement", "invited_by")
         .order_by("-last_sent_at", "-pk")
     )

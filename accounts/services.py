@@ -322,11 +322,10 @@ def invitation_create(
     invitation = Invitation(
         email=email,
         role=role,
-        groupement=groupement,
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         invited_by=actor,
-        **scope,
+        **{"groupement": groupement, **scope},
     )
     token = _refresh_token(invitation)
     try:
