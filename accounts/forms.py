@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 
 from accounts.enums import Role
@@ -118,3 +119,20 @@ class InvitationAcceptForm(forms.Form):
             except ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Ask for a reset link. The answer is the same whether the address has an account or not; the mail
+    is sent by the worker through ``core.mail`` (``accounts.services.password_reset_send``)."""
+
+    email = forms.EmailField(
+        label="Adresse électronique",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def save(self, *, token_generator=default_token_generator, **kwargs):
+        from accounts.services import password_reset_send
+
+        for user in self.get_users(self.cleaned_data["email"]):
+            password_reset_send(user=user, token=token_generator.make_token(user))

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from guardian.shortcuts import assign_perm, get_group_perms, remove_perm
 
 from accounts import invitations
@@ -468,3 +470,34 @@ def invitation_accept(
         },
     )
     return assignment
+
+
+# Password reset --------------------------------------------------------------------------------------
+
+
+def password_reset_send(*, user: User, token: str) -> None:
+    """E-mail a reset link to ``user`` (by the worker). The link is built on ``SITE_URL``, never on the
+    request's Host header; it works once (the token changes with the password) and for
+    ``PASSWORD_RESET_TIMEOUT`` seconds."""
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": token},
+    )
+    mail_send(
+        to=user.email,
+        template="password_reset",
+        subject="Réinitialisation de votre mot de passe",
+        context={
+            "user_name": user.get_short_name(),
+            "link_url": settings.SITE_URL.rstrip("/") + path,
+            "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+        kind="password_reset",
+    )
+    journal_record(action=JournalAction.PASSWORD_RESET_REQUESTED, groupement=None, target=user, facts={})
+
+
+def password_changed(*, user: User, how: str) -> None:
+    """Journal a password change (``how``: ``"reset"`` by e-mail link); Django ends the user's other
+    sessions itself (their session hash no longer matches)."""
+    journal_record(action=JournalAction.PASSWORD_CHANGED, groupement=None, actor=user, target=user, facts={"how": how})

@@ -6,13 +6,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts import invitations, selectors, services
 from accounts.enums import Role
-from accounts.forms import InvitationAcceptForm, InvitationForm, LoginForm
+from accounts.forms import InvitationAcceptForm, InvitationForm, LoginForm, PasswordResetRequestForm
 from accounts.models import Invitation, RoleAssignment, User
 from accounts.selectors import user_roles
 from core.exceptions import BusinessRuleError
@@ -45,7 +45,39 @@ class LogoutView(auth_views.LogoutView):
         return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a reset link (Django's view); the same answer whether the address exists or not."""
+
+    form_class = PasswordResetRequestForm
+    template_name = "registration/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Set a new password from the link (Django's view: single use, ``PASSWORD_RESET_TIMEOUT``).
+
+    No sign-in here: the person signs in afterwards, so the lockout (django-axes) still applies.
+    """
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=form.user, how="reset")
+        return response
+
+
 login_view = LoginView.as_view()
+password_reset_view = PasswordResetView.as_view()
+password_reset_done_view = auth_views.PasswordResetDoneView.as_view(
+    template_name="registration/password_reset_done.html"
+)
+password_reset_confirm_view = PasswordResetConfirmView.as_view()
+password_reset_complete_view = auth_views.PasswordResetCompleteView.as_view(
+    template_name="registration/password_reset_complete.html"
+)
 logout_view = LogoutView.as_view()
 logout_view.allowed_to_readers = True
 

@@ -24,6 +24,10 @@ PUBLIC_URLS = {
     "accounts:logout",
     "admin:login",
     "accounts:invitation_accept",  # the link of an invitation e-mail: the token is the credential
+    "accounts:password_reset",
+    "accounts:password_reset_done",
+    "accounts:password_reset_confirm",
+    "accounts:password_reset_complete",
 }
 ADMIN_NAMESPACE = "admin"
 # The only non-GET request a reader may make: signing out.
