@@ -136,3 +136,12 @@ class PasswordResetRequestForm(PasswordResetForm):
 
         for user in self.get_users(self.cleaned_data["email"]):
             password_reset_send(user=user, token=token_generator.make_token(user))
+
+
+class OtpTokenForm(forms.Form):
+    token = forms.CharField(
+        label="Code à 6 chiffres (ou code de secours)",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        help_text="Le code affiché par votre application d'authentification, qui change toutes les 30 secondes.",
+    )

@@ -32,7 +32,7 @@ from core.exceptions import BusinessRuleError
 from core.journal import journal_record
 from core.mail import mail_send
 from core.models import JournalEntry
-from core.perms import require
+from core.perms import is_platform_admin, require
 
 
 GROUP_PREFIXES = ("platform:", *(f"{field}:" for field in SCOPE_FIELDS))
@@ -501,3 +501,70 @@ def password_changed(*, user: User, how: str) -> None:
     """Journal a password change (``how``: ``"reset"`` by e-mail link); Django ends the user's other
     sessions itself (their session hash no longer matches)."""
     journal_record(action=JournalAction.PASSWORD_CHANGED, groupement=None, actor=user, target=user, facts={"how": how})
+
+
+# Two-factor sign-in (django-otp) ---------------------------------------------------------------------
+
+
+def otp_required(user: User) -> bool:
+    """Whether ``user`` holds a role of ``OTP_REQUIRED_ROLES`` (one query)."""
+    roles = settings.OTP_REQUIRED_ROLES
+    return bool(roles) and RoleAssignment.objects.active().filter(user=user, role__in=roles).exists()
+
+
+@transaction.atomic
+def otp_enrol_start(*, user: User):
+    """The TOTP device being enrolled (unconfirmed until a first code is given): one per user, kept across reloads."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Application d'authentification", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def otp_enrol_confirm(*, user: User, device, token: str) -> list[str]:
+    """Confirm the TOTP device with a first code; returns the backup codes (shown once). Journaled.
+
+    Raises ``BusinessRuleError`` for a wrong code.
+    """
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    if device.user_id != user.pk or device.confirmed or not device.verify_token(token.replace(" ", "")):
+        raise BusinessRuleError("Ce code n'est pas le bon : vérifiez l'heure de votre téléphone et réessayez.")
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    type(device).objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    backup = StaticDevice.objects.create(user=user, name="Codes de secours", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(settings.OTP_BACKUP_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=backup, token=code) for code in codes])
+    journal_record(
+        action=JournalAction.OTP_ENROLLED, groupement=None, actor=user, target=user, facts={"backup_codes": len(codes)}
+    )
+    return codes
+
+
+@transaction.atomic
+def otp_reset(*, user: User, actor: User | None) -> int:
+    """Recovery by a platform administrator: remove the user's second factor (they enrol again at their
+    next sign-in) and end their sessions. Journaled."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if actor is not None:
+        require(
+            is_platform_admin(actor),
+            "Seul un administrateur de la plateforme peut réinitialiser la double authentification.",
+        )
+    removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
+    ended = _sessions_end(user)
+    journal_record(
+        action=JournalAction.OTP_RESET,
+        groupement=None,
+        actor=actor,
+        target=user,
+        facts={"devices_removed": removed, "sessions_ended": ended},
+    )
+    return removed

@@ -1,4 +1,5 @@
 import time
+from base64 import b32encode
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
 from accounts import invitations, selectors, services
 from accounts.enums import Role
-from accounts.forms import InvitationAcceptForm, InvitationForm, LoginForm, PasswordResetRequestForm
+from accounts.forms import InvitationAcceptForm, InvitationForm, LoginForm, OtpTokenForm, PasswordResetRequestForm
 from accounts.models import Invitation, RoleAssignment, User
 from accounts.selectors import user_roles
 from core.exceptions import BusinessRuleError
@@ -269,6 +271,7 @@ def invitation_accept(request, token: str):
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=invitation, user=request.user)
+                request.session.pop("otp_required", None)  # the new role may ask for a second factor
             except services.InvitationInvalid as error:
                 return render(request, "accounts/invitation_invalid.html", {"reason": error.messages[0]}, status=410)
             messages.success(request, f"Vous avez maintenant le rôle « {invitation.get_role_display()} ».")
@@ -301,3 +304,69 @@ def invitation_accept(request, token: str):
 
 
 invitation_accept.allowed_to_readers = True  # an ARS agent may accept a new role; the service checks the rest
+
+
+# Two-factor sign-in ----------------------------------------------------------------------------------
+
+
+def _qr_data_uri(text: str) -> str:
+    """The QR code of ``text`` as an SVG data URI, rendered on the server (no script, CSP ``img-src data:``)."""
+    import segno
+
+    return segno.make(text, error="m").svg_data_uri(scale=5, border=2)
+
+
+def otp_enrol(request):
+    """Enrol an authenticator app: QR code and secret, then a first code; the backup codes are shown once."""
+    from django_otp import user_has_device
+
+    if user_has_device(request.user):
+        return redirect(_safe_next(request, reverse("home")) if request.user.is_verified() else "accounts:otp_verify")
+    device = services.otp_enrol_start(user=request.user)
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            codes = services.otp_enrol_confirm(user=request.user, device=device, token=form.cleaned_data["token"])
+        except BusinessRuleError as error:
+            form.add_error("token", error)
+        else:
+            otp_login(request, device)
+            return render(
+                request,
+                "accounts/otp_backup_codes.html",
+                {"codes": codes, "next": _safe_next(request, reverse("home"))},
+            )
+    secret = b32encode(device.bin_key).decode()
+    context = {
+        "form": form,
+        "qr": _qr_data_uri(device.config_url),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "next": _safe_next(request, reverse("home")),
+    }
+    return render(request, "accounts/otp_enrol.html", context)
+
+
+def otp_verify(request):
+    """Give the code of the authenticator app (or a backup code) after the password."""
+    from django_otp import match_token, user_has_device
+
+    if not user_has_device(request.user):
+        return redirect("accounts:otp_enrol")
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"].replace(" ", ""))
+        if device is None:
+            form.add_error(
+                "token", "Ce code n'est pas valable. Réessayez avec le code affiché maintenant, ou un code de secours."
+            )
+        else:
+            otp_login(request, device)
+            if device.__class__.__name__ == "StaticDevice":
+                left = device.token_set.count()
+                messages.warning(request, f"Code de secours utilisé : il vous en reste {left}.")
+            return redirect(_safe_next(request, reverse("home")))
+    return render(request, "accounts/otp_verify.html", {"form": form, "next": _safe_next(request, reverse("home"))})
+
+
+otp_enrol.otp_exempt = otp_verify.otp_exempt = True
+logout_view.otp_exempt = True

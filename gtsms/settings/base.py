@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "core",
     "accounts",
@@ -47,7 +50,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    # The roles of OTP_REQUIRED_ROLES reach nothing but the second-factor pages until verified.
+    "accounts.middleware.TwoFactorMiddleware",
     # Deny by default: every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.ReadOnlyReviewerMiddleware",
@@ -219,5 +225,9 @@ CELERY_BEAT_SCHEDULE["mail-sweep"] = {"task": "core.mail_sweep", "schedule": 300
 # Invitations (accounts.invitations): a single-use link valid 7 days; at most this many sent per inviter per hour.
 INVITATION_VALID_DAYS = 7
 INVITATIONS_PER_HOUR = env.int("INVITATIONS_PER_HOUR", default=30)
+# Two-factor sign-in (django-otp, TOTP + backup codes): required at each sign-in for these roles.
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["PLATFORM_ADMIN", "GROUPEMENT_DIRECTOR"])
+OTP_TOTP_ISSUER = "gtsms"
+OTP_BACKUP_CODES = 10  # backup codes given at enrolment, each usable once
 # Password reset links: single use (the token changes with the password) and valid one hour.
 PASSWORD_RESET_TIMEOUT = 60 * 60
