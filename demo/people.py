@@ -20,3 +20,18 @@ def demo_invitation(*, groupement: Groupement, director) -> Invitation:
         scope_object=groupement,
         actor=director,
     )
+
+
+# The demo only: a published TOTP secret (README), so that anyone trying the demo can sign in as the
+# Creuse director with an authenticator app. Never a real account's secret.
+DEMO_TOTP_KEY_HEX = b"gtsms-demo-totp-2028".hex()  # base32: M52HG3LTFVSGK3LPFV2G65DQFUZDAMRY
+
+
+def demo_totp_device(*, user):
+    """A confirmed TOTP device with the published demo secret (idempotent)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="Application de démonstration", defaults={"key": DEMO_TOTP_KEY_HEX, "confirmed": True}
+    )
+    return device

@@ -157,3 +157,20 @@ class TestRecovery:
         )
         assert response.status_code == 200
         assert not TOTPDevice.objects.filter(user=director).exists()
+
+
+def test_the_demo_director_signs_in_with_the_published_secret(client, password):
+    """The README's demo secret opens the Creuse director's account (a device like demo_totp_device's)."""
+    from demo.people import DEMO_TOTP_KEY_HEX, demo_totp_device
+    from tests.accounts.factories import UserFactory
+
+    director = UserFactory()
+    from accounts.services import role_grant
+
+    role_grant(user=director, role=Role.GROUPEMENT_DIRECTOR, scope_object=GroupementFactory(slug="gtsms-creuse"))
+    device = demo_totp_device(user=director)
+    assert device.key == DEMO_TOTP_KEY_HEX and device.confirmed
+    assert demo_totp_device(user=director).pk == device.pk
+    sign_in(client, director, password)
+    code = f"{TOTP(bytes.fromhex('6774736d732d64656d6f2d746f74702d32303238')).token():06d}"
+    assert client.post(VERIFY, {"token": code})["Location"] == "/"
