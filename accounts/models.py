@@ -154,6 +154,8 @@ class UserSession(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
     session_key = models.CharField(max_length=40, unique=True)
     opened_at = models.DateTimeField(default=timezone.now)
+    user_agent = models.CharField("navigateur", max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
 
     class Meta:
         verbose_name = "session ouverte"

@@ -92,3 +92,13 @@ def region_invitations(*, region) -> list[Invitation]:
         .select_related("region", "departement", "invited_by")
         .order_by("-last_sent_at", "-pk")
     )
+
+
+def user_open_sessions(*, user) -> list:
+    """The user's sessions still open (their Django session exists and has not expired), newest first."""
+    from django.contrib.sessions.models import Session
+
+    from accounts.models import UserSession
+
+    alive = Session.objects.filter(expire_date__gt=timezone.now()).values("session_key")
+    return list(UserSession.objects.filter(user=user, session_key__in=alive).order_by("-opened_at", "-pk"))

@@ -127,9 +127,27 @@ def role_revoke(*, assignment: RoleAssignment, actor: User | None = None) -> Rol
     return assignment
 
 
-def session_opened(*, user: User, session_key: str) -> None:
-    """Remember a session opened by ``user`` (so that disabling the account can end it)."""
-    UserSession.objects.get_or_create(session_key=session_key, defaults={"user": user})
+def session_opened(*, user: User, session_key: str, user_agent: str = "", ip_address: str | None = None) -> None:
+    """Remember a session opened by ``user`` (so that they can see and end it, and disabling the account too)."""
+    UserSession.objects.get_or_create(
+        session_key=session_key, defaults={"user": user, "user_agent": user_agent[:300], "ip_address": ip_address}
+    )
+
+
+@transaction.atomic
+def session_end(*, user: User, session_key: str | None = None, keep: str | None = None) -> int:
+    """``user`` ends one of their own sessions (``session_key``), or all but ``keep``. Journaled."""
+    rows = UserSession.objects.filter(user=user)
+    if session_key is not None:
+        rows = rows.filter(session_key=session_key)
+    if keep is not None:
+        rows = rows.exclude(session_key=keep)
+    ended = _sessions_end(user, list(rows.values_list("session_key", flat=True)))
+    if ended:
+        journal_record(
+            action=JournalAction.SESSION_ENDED, groupement=None, actor=user, target=user, facts={"sessions": ended}
+        )
+    return ended
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ urlpatterns = [
     path("mot-de-passe/nouveau/fait/", views.password_reset_complete_view, name="password_reset_complete"),
     path("double-authentification/", views.otp_verify, name="otp_verify"),
     path("double-authentification/activer/", views.otp_enrol, name="otp_enrol"),
+    path("sessions/", views.session_list, name="session_list"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("invitations/<uuid:public_id>/renvoyer/", views.invitation_resend, name="invitation_resend"),
     path("invitations/<uuid:public_id>/annuler/", views.invitation_cancel, name="invitation_cancel"),

@@ -34,7 +34,12 @@ class LoginView(auth_views.LoginView):
         self.request.session["login_at"] = now
         self.request.session["last_activity"] = now
         self.request.session.save()
-        services.session_opened(user=form.get_user(), session_key=self.request.session.session_key)
+        services.session_opened(
+            user=form.get_user(),
+            session_key=self.request.session.session_key,
+            user_agent=self.request.headers.get("User-Agent", ""),
+            ip_address=self.request.META.get("REMOTE_ADDR") or None,
+        )
         return response
 
 
@@ -370,3 +375,37 @@ def otp_verify(request):
 
 otp_enrol.otp_exempt = otp_verify.otp_exempt = True
 logout_view.otp_exempt = True
+
+
+# Open sessions -------------------------------------------------------------------------------------
+
+
+def session_list(request):
+    """The user's open sessions: where and since when; end one, or all the others."""
+    if request.method == "POST":
+        current = request.session.session_key
+        if request.POST.get("all_others"):
+            ended = services.session_end(user=request.user, keep=current)
+            messages.success(
+                request,
+                "Aucune autre session n'était ouverte." if not ended else f"Autres sessions fermées : {ended}.",
+            )
+        else:
+            key = request.POST.get("session", "")
+            if key == current or not services.session_end(user=request.user, session_key=key):
+                messages.error(request, "Cette session n'existe pas ou plus (pour fermer celle-ci, déconnectez-vous).")
+            else:
+                messages.success(request, "La session est fermée.")
+        return redirect("accounts:session_list")
+    sessions = [
+        {"session": s, "current": s.session_key == request.session.session_key}
+        for s in selectors.user_open_sessions(user=request.user)
+    ]
+    return render(
+        request,
+        "accounts/session_list.html",
+        {"sessions": sessions, "others": sum(not s["current"] for s in sessions)},
+    )
+
+
+session_list.allowed_to_readers = True  # ending one's own sessions is allowed to everyone

@@ -30,8 +30,8 @@ PUBLIC_URLS = {
     "accounts:password_reset_complete",
 }
 ADMIN_NAMESPACE = "admin"
-# The only non-GET request a reader may make: signing out.
-READER_WRITES_ALLOWED = {"accounts:logout"}
+# The only non-GET requests a reader may make: signing out, ending their own sessions.
+READER_WRITES_ALLOWED = {"accounts:logout", "accounts:session_list"}  # and ending one's own sessions
 # Invitations: ARS agents invite their colleagues (docs/permissions.md, "Invitations"); the middleware
 # lets the request through and the service checks the invitation table, so a reader is still refused
 # (403), or finds nothing at a sample URL (404, 410 for a wrong invitation link).
