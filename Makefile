@@ -43,7 +43,7 @@ test: ## Lint, migration check, deploy check and the whole test suite (browser t
 	@$(MAKE) --no-print-directory lint
 	@DJANGO_SETTINGS_MODULE=gtsms.settings.test $(PY) manage.py makemigrations --check --dry-run --noinput
 	@DJANGO_SETTINGS_MODULE=gtsms.settings.prod DJANGO_SECRET_KEY=ci-dummy-production-secret-key-that-is-long-and-random-0123456789abcdef \
-		DJANGO_ALLOWED_HOSTS=gtsms.example.org DATABASE_URL=postgres://postgres@127.0.0.1:5432/gtsms \
+		DJANGO_ALLOWED_HOSTS=gtsms.example.org DJANGO_SITE_URL=https://gtsms.example.org DATABASE_URL=postgres://postgres@127.0.0.1:5432/gtsms \
 		CELERY_BROKER_URL=redis://127.0.0.1:6379/0 $(PY) manage.py check --deploy --fail-level WARNING
 	@$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts import services
 from accounts.models import RoleAssignment, User
 
 
@@ -31,3 +32,10 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     inlines = [RoleAssignmentInline]
+    actions = ["otp_reset"]
+
+    @admin.action(description="Réinitialiser la double authentification (la personne la réactive à sa connexion)")
+    def otp_reset(self, request, queryset):
+        for user in queryset:
+            services.otp_reset(user=user, actor=request.user)
+        self.message_user(request, f"Double authentification réinitialisée pour {queryset.count()} compte(s).")

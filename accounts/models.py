@@ -1,3 +1,5 @@
+import uuid
+
 import pghistory
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -6,6 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.enums import Role
+from accounts.roles import ROLE_SPECS
 
 
 class UserManager(BaseUserManager["User"]):
@@ -151,6 +154,8 @@ class UserSession(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
     session_key = models.CharField(max_length=40, unique=True)
     opened_at = models.DateTimeField(default=timezone.now)
+    user_agent = models.CharField("navigateur", max_length=300, blank=True)
+    ip_address = models.GenericIPAddressField("adresse IP", null=True, blank=True)
 
     class Meta:
         verbose_name = "session ouverte"
@@ -158,3 +163,99 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.opened_at}"
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def open(self) -> "InvitationQuerySet":
+        """Neither accepted nor cancelled (possibly expired: it may still be sent again)."""
+        return self.filter(accepted_at__isnull=True, cancelled_at__isnull=True)
+
+    def pending(self, now=None) -> "InvitationQuerySet":
+        """Open and not expired: the link still works."""
+        return self.open().filter(expires_at__gt=now or timezone.now())
+
+
+@pghistory.track(exclude=["token_hash"])
+class Invitation(models.Model):
+    """An invitation by e-mail to a role on one object (accounts.invitations says who may send it).
+
+    The link carries a random token; only its SHA-256 is stored, so the database cannot rebuild a link.
+    Sending it again makes a new token (the old link stops working). It ends accepted or cancelled.
+    ``groupement`` is the groupement the invitation belongs to (the staff's, or the groupement of the
+    member establishment); the role's object is in the field named by the role's scope.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField("adresse électronique")
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    role = models.CharField("rôle", max_length=30, choices=Role.choices)
+    groupement = models.ForeignKey(
+        "members.Groupement", verbose_name="groupement", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="invitations",
+    )  # fmt: skip
+    establishment = models.ForeignKey(
+        "members.Establishment", verbose_name="établissement", null=True, blank=True, on_delete=models.PROTECT
+    )
+    region = models.ForeignKey(
+        "members.Region", verbose_name="région", null=True, blank=True, on_delete=models.PROTECT
+    )
+    departement = models.ForeignKey(
+        "members.Departement", verbose_name="département", null=True, blank=True, on_delete=models.PROTECT
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    expires_at = models.DateTimeField("valable jusqu'au")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="invité par", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    sent_count = models.PositiveSmallIntegerField("envois", default=1)
+    last_sent_at = models.DateTimeField("dernier envoi", default=timezone.now)
+    accepted_at = models.DateTimeField("acceptée le", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="acceptée par", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    cancelled_at = models.DateTimeField("annulée le", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="annulée par", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["groupement", "-created_at"], name="invitation_groupement")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "role", "groupement", "establishment", "region", "departement"],
+                condition=Q(accepted_at__isnull=True, cancelled_at__isnull=True),
+                nulls_distinct=False,
+                name="invitation_open_unique",
+                violation_error_message="Une invitation à ce rôle est déjà en cours pour cette adresse.",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(cancelled_at__isnull=True),
+                name="invitation_accepted_or_cancelled",
+                violation_error_message="Une invitation est acceptée ou annulée, pas les deux.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} — {self.get_role_display()} — {self.scope_object}"
+
+    @property
+    def scope_object(self):
+        field = ROLE_SPECS[Role(self.role)].scope
+        return getattr(self, field) if field else None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None

@@ -23,6 +23,16 @@ class JournalAction(models.TextChoices):
     DOCUMENT_FINALISED = "DOCUMENT_FINALISED", "Document finalisé"
     DOCUMENT_DOWNLOADED = "DOCUMENT_DOWNLOADED", "Document téléchargé"
     ARS_READ = "ARS_READ", "Consultation par l'ARS"
+    MAIL_SENT = "MAIL_SENT", "Courriel envoyé"
+    MAIL_FAILED = "MAIL_FAILED", "Courriel non remis"
+    INVITATION_SENT = "INVITATION_SENT", "Invitation envoyée"
+    INVITATION_ACCEPTED = "INVITATION_ACCEPTED", "Invitation acceptée"
+    INVITATION_CANCELLED = "INVITATION_CANCELLED", "Invitation annulée"
+    PASSWORD_RESET_REQUESTED = "PASSWORD_RESET_REQUESTED", "Réinitialisation du mot de passe demandée"
+    PASSWORD_CHANGED = "PASSWORD_CHANGED", "Mot de passe changé"
+    OTP_ENROLLED = "OTP_ENROLLED", "Double authentification activée"
+    OTP_RESET = "OTP_RESET", "Double authentification réinitialisée"
+    SESSION_ENDED = "SESSION_ENDED", "Session fermée"
 
 
 class JobStatus(models.TextChoices):

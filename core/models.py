@@ -105,3 +105,30 @@ class JournalEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise JournalImmutableError("Le journal ne peut pas être effacé.")
+
+
+class MailJob(BackgroundJob):
+    """One e-mail to send: its French parts rendered when it was asked for, sent by the worker (``core.mail``).
+
+    The bodies are emptied once the mail is delivered: they may hold a single-use link, which must not
+    outlive its delivery in the database.
+    """
+
+    kind = models.CharField("type", max_length=40, db_index=True)
+    to = models.EmailField("destinataire")
+    subject = models.CharField("objet", max_length=300)
+    text_body = models.TextField("texte", blank=True)
+    html_body = models.TextField("HTML", blank=True)
+    groupement = models.ForeignKey(
+        "members.Groupement", verbose_name="groupement", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "courriel à envoyer"
+        verbose_name_plural = "courriels à envoyer"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"

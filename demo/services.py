@@ -14,6 +14,7 @@ from accounts.enums import Role
 from accounts.models import User
 from accounts.services import role_grant
 from demo import data
+from demo.people import demo_invitation, demo_totp_device
 from documents.models import GenerationJob
 from documents.services import document_request
 from members.enums import EligibilityCategory, GroupementKind, GroupementStatus, MembershipCategory
@@ -135,6 +136,9 @@ def demo_load() -> list[dict]:
                 legal_entity__in=entities, eligibility=EligibilityCategory.MANDATORY
             ).order_by("finess")[: data.ESTABLISHMENT_DIRECTORS_PER_GROUPEMENT]
             _request_documents(groupement, director)
+            demo_invitation(groupement=groupement, director=director)
+            if spec is data.GROUPEMENTS[0]:
+                demo_totp_device(user=director)  # README: the demo TOTP secret
             for site in sites:
                 first, last = next(names)
                 user = _user(local=f"direction.{site.finess}", first=first, last=last)

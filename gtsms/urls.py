@@ -13,6 +13,7 @@ urlpatterns = [
     path("accessibilite/", views.accessibility, name="accessibility"),
     path("comptes/", include("accounts.urls")),
     path("", include("members.urls")),
+    path("", include("accounts.urls_groupement")),
     path("", include("documents.urls")),
     path("plateforme/finess/", include("members.finess.urls")),
     path("ars/", include("compliance.urls")),

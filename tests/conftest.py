@@ -40,3 +40,14 @@ def reference_data(transactional_db):
 
     ContentType.objects.clear_cache()
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback (aiosmtpd); Django's default mailer points at it for the test."""
+    from tests.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    settings.MAILERS = server.mailers_setting()
+    yield server
+    server.stop()

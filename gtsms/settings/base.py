@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_htmx",
     "core",
     "accounts",
@@ -47,7 +50,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    # The roles of OTP_REQUIRED_ROLES reach nothing but the second-factor pages until verified.
+    "accounts.middleware.TwoFactorMiddleware",
     # Deny by default: every view needs a signed-in user unless marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.ReadOnlyReviewerMiddleware",
@@ -212,3 +218,21 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 # E-mail (Django 6.1 MAILERS). Production sets an SMTP mailer through MAILER_BACKEND and EMAIL_* variables.
 MAILERS = {"default": {"BACKEND": env("MAILER_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="gtsms <ne-pas-repondre@gtsms.invalid>")
+# Every e-mail goes through core.mail: rendered in the request, sent by the worker, retried, journaled.
+SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")  # links in e-mails
+MAIL_SUBJECT_PREFIX = "gtsms"  # in brackets before the subject when no groupement is concerned
+MAIL_MAX_ATTEMPTS = 5
+MAIL_RETRY_DELAY = 60  # seconds before the second attempt, doubled at each attempt…
+MAIL_RETRY_DELAY_MAX = 600  # …up to this (below the visibility timeout)
+MAIL_SWEEP_PENDING_AFTER = 300  # seconds a mail may wait in PENDING before the sweep sends it again
+CELERY_BEAT_SCHEDULE["mail-sweep"] = {"task": "core.mail_sweep", "schedule": 300.0}
+
+# Invitations (accounts.invitations): a single-use link valid 7 days; at most this many sent per inviter per hour.
+INVITATION_VALID_DAYS = 7
+INVITATIONS_PER_HOUR = env.int("INVITATIONS_PER_HOUR", default=30)
+# Two-factor sign-in (django-otp, TOTP + backup codes): required at each sign-in for these roles.
+OTP_REQUIRED_ROLES = env.list("OTP_REQUIRED_ROLES", default=["PLATFORM_ADMIN", "GROUPEMENT_DIRECTOR"])
+OTP_TOTP_ISSUER = "gtsms"
+OTP_BACKUP_CODES = 10  # backup codes given at enrolment, each usable once
+# Password reset links: single use (the token changes with the password) and valid one hour.
+PASSWORD_RESET_TIMEOUT = 60 * 60

@@ -23,3 +23,5 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Serve static files from the finders, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Other rooms' tests sign directors in without a device; tests/accounts/test_otp.py turns the second factor on.
+OTP_REQUIRED_ROLES = []

@@ -15,3 +15,10 @@ def test_docs_permissions_shows_the_current_role_matrix():
 
 def test_docs_permissions_shows_the_current_audiences():
     assert audiences_markdown() in _doc(), "docs/permissions.md is out of date: paste audiences_markdown()"
+
+
+def test_docs_permissions_shows_the_current_invitation_table():
+    from accounts.invitations import invitation_table_markdown
+
+    doc = (settings.BASE_DIR / "docs" / "permissions.md").read_text(encoding="utf-8")
+    assert invitation_table_markdown() in doc, "docs/permissions.md is out of date: paste invitation_table_markdown()"

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+import kombu.pools
 import pytest
 import redis
 from django.conf import settings
@@ -213,6 +214,7 @@ def chaos_broker(chaos_redis, settings):
                 celery_app._pool.force_close_all()
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        kombu.pools.reset()  # kombu's global producer pools still hold the connections closed above
 
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = chaos_redis.url, False
     reset()

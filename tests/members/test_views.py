@@ -491,7 +491,8 @@ class TestGroupementNav:
     def test_the_dashboard_links_to_the_members_list(self, director_client, groupement):
         response = director_client.get(reverse("members:groupement_dashboard", args=[groupement.slug]))
         nav = soup(response).select_one(".sub-nav")
-        assert [a.get_text(strip=True) for a in nav.select("a")] == ["Tableau de bord", "Membres", "Documents"]
+        links = [a.get_text(strip=True) for a in nav.select("a")]
+        assert links == ["Tableau de bord", "Membres", "Documents", "Personnes"]
         assert nav.select_one("a[aria-current=page]").get_text(strip=True) == "Tableau de bord"
 
     def test_member_pages_mark_the_members_link(self, director_client, groupement):
