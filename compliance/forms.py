@@ -7,9 +7,7 @@ class CoverageFilterForm(forms.Form):
     """Which establishments of the coverage page are listed. Unknown values fall back to the defaults."""
 
     departement = forms.ChoiceField(label="Département", required=False)
-    statut = forms.ChoiceField(
-        label="Rattachement", choices=[("", "Tous"), *CoverageStatus.choices], required=False
-    )
+    statut = forms.ChoiceField(label="Rattachement", choices=[("", "Tous"), *CoverageStatus.choices], required=False)
 
     def __init__(self, data=None, *, departements=(), **kwargs):
         super().__init__(data, **kwargs)

@@ -123,6 +123,12 @@ def coverage_for_territory(
     return TerritoryCoverage(day=day, departements=list(by_code.values()), totals=totals)
 
 
+ROW_FIELDS = (
+    *("id", "name", "finess", "category_code", "category_label", "legal_entity__name", "legal_entity__finess"),
+    *("status", "gtsms_name", "gtsms_since", "ght_name", "ght_since", "derogation_on", "derogation_ground"),
+)
+
+
 def coverage_rows(
     *, departement: Departement, status: str = "", day: datetime.date | None = None
 ) -> models.QuerySet[Establishment]:
@@ -146,9 +152,9 @@ def coverage_rows(
         .filter(Q(until__isnull=True) | Q(until__gte=day))
         .order_by("-since")
     )
-    granted = Derogation.objects.filter(
-        legal_entity=entity, decision=Decision.GRANTED, decision_on__lte=day
-    ).order_by("-received_on", "-id")
+    granted = Derogation.objects.filter(legal_entity=entity, decision=Decision.GRANTED, decision_on__lte=day).order_by(
+        "-received_on", "-id"
+    )
     qs = _mandatory([departement]).annotate(status=_status(day))
     if status:
         qs = qs.filter(status=CoverageStatus(status).value)
@@ -162,10 +168,21 @@ def coverage_rows(
             derogation_ground=Subquery(granted.values("ground")[:1]),
         )
         .values(
-            "id", "name", "finess", "category_code", "category_label", "legal_entity__name",
-            "legal_entity__finess", "status", "gtsms_name", "gtsms_since", "ght_name", "ght_since",
-            "derogation_on", "derogation_ground",
-        )  # fmt: skip
+            "id",
+            "name",
+            "finess",
+            "category_code",
+            "category_label",
+            "legal_entity__name",
+            "legal_entity__finess",
+            "status",
+            "gtsms_name",
+            "gtsms_since",
+            "ght_name",
+            "ght_since",
+            "derogation_on",
+            "derogation_ground",
+        )
         .order_by("name", "finess")
     )
 

@@ -66,7 +66,9 @@ _steps: dict[str, Step] = {}
 _pages: dict[tuple[str, str], Page] = {}
 
 
-def register(name: str, build: Callable[[ScaleContext], None], *, after: tuple[str, ...] = (), label: str = "") -> None:
+def register(
+    name: str, build: Callable[[ScaleContext], None], *, after: tuple[str, ...] = (), label: str = ""
+) -> None:
     """Add a step to the national instance (a second registration under the same name replaces the first)."""
     _steps[name] = Step(name=name, build=build, after=tuple(after), label=label or name)
 

@@ -34,10 +34,43 @@ from members.services import membership_admit
 
 SCALE_DOMAIN = "scale.gtsms.fr"
 SLUG_PREFIX = "national-"
-FIRST_NAMES = ["Anne", "Bruno", "Chantal", "David", "Émilie", "François", "Gaëlle", "Hugo", "Inès", "Jacques",
-               "Karine", "Louis", "Marie", "Nicolas", "Odile", "Paul", "Rachida", "Sébastien", "Thérèse", "Yann"]  # fmt: skip
-LAST_NAMES = ["Bernard", "Chevalier", "Dubois", "Fabre", "Garnier", "Lambert", "Lefèvre", "Martin", "Mercier",
-              "Moreau", "Perrin", "Richard", "Roux", "Simon", "Vidal"]  # fmt: skip
+FIRST_NAMES = [
+    "Anne",
+    "Bruno",
+    "Chantal",
+    "David",
+    "Émilie",
+    "François",
+    "Gaëlle",
+    "Hugo",
+    "Inès",
+    "Jacques",
+    "Karine",
+    "Louis",
+    "Marie",
+    "Nicolas",
+    "Odile",
+    "Paul",
+    "Rachida",
+    "Sébastien",
+    "Thérèse",
+    "Yann",
+]
+LAST_NAMES = [
+    "Bernard",
+    "Chevalier",
+    "Dubois",
+    "Fabre",
+    "Garnier",
+    "Lambert",
+    "Lefèvre",
+    "Martin",
+    "Mercier",
+    "Moreau",
+    "Perrin",
+    "Richard",
+    "Roux",
+]
 
 
 def is_loaded() -> bool:
@@ -283,11 +316,12 @@ class Sample:
         self.director = next((a.user for a in in_groupement.filter(role=Role.GROUPEMENT_DIRECTOR)[:1]), None)
         self.staff = next((a.user for a in in_groupement.filter(role=Role.GROUPEMENT_STAFF)[:1]), None)
         self.membership = (
-            Membership.objects.filter(groupement=self.groupement).active_on(today).order_by("legal_entity__name").first()
+            Membership.objects.filter(groupement=self.groupement)
+            .active_on(today)
+            .order_by("legal_entity__name")
+            .first()
         )
-        self.establishment_director = next(
-            (a.user for a in active.filter(role=Role.ESTABLISHMENT_DIRECTOR)[:1]), None
-        )
+        self.establishment_director = next((a.user for a in active.filter(role=Role.ESTABLISHMENT_DIRECTOR)[:1]), None)
         busiest = (
             Establishment.objects.filter(eligibility=EligibilityCategory.MANDATORY, closed=False)
             .values("departement__region")
@@ -347,7 +381,9 @@ def _groupement_page(url_name: str, floor_sql: str, *, user_of=lambda s: s.direc
 def _member_page(sample: Sample) -> scale.PageRequest | None:
     if sample.membership is None:
         return None
-    url = reverse("members:member_detail", kwargs={"slug": sample.groupement.slug, "membership_id": sample.membership.pk})
+    url = reverse(
+        "members:member_detail", kwargs={"slug": sample.groupement.slug, "membership_id": sample.membership.pk}
+    )
     sql = "SELECT id, name, finess FROM members_establishment WHERE legal_entity_id = %s ORDER BY closed, name"
     return scale.PageRequest(
         user=sample.director, url=url, floor_sql=sql, floor_params=(sample.membership.legal_entity_id,)
@@ -362,8 +398,11 @@ def _groupement_list(user_of):
         sql = "SELECT g.id, g.name FROM members_groupement g WHERE g.status <> 'DISSOLVED' ORDER BY g.name"
         if not user.is_superuser:
             sql = (
-                "SELECT g.id, g.name FROM members_groupement g JOIN accounts_roleassignment a ON a.groupement_id = g.id "
-                f"WHERE a.user_id = {int(user.pk)} AND a.revoked_at IS NULL ORDER BY g.name"
+                "SELECT g.id, g.name FROM members_groupement g JOIN accounts_roleassignment a "
+                "ON a.groupement_id = g.id WHERE a.user_id = %s AND a.revoked_at IS NULL ORDER BY g.name"
+            )
+            return scale.PageRequest(
+                user=user, url=reverse("members:groupement_list"), floor_sql=sql, floor_params=(user.pk,)
             )
         return scale.PageRequest(user=user, url=reverse("members:groupement_list"), floor_sql=sql)
 
@@ -407,18 +446,26 @@ scale.page("Accueil", role=ESTABLISHMENT_DIRECTOR, resolve=_home(lambda s: s.est
 scale.page("Accueil", role=REVIEWER, resolve=_home(lambda s: s.reviewer))
 scale.page("Liste des groupements", role=DIRECTOR, resolve=_groupement_list(lambda s: s.director))
 scale.page("Liste des groupements", role=ADMIN, resolve=_groupement_list(lambda s: s.admin))
-scale.page("Tableau de bord du groupement", role=DIRECTOR, resolve=_groupement_page("members:groupement_dashboard", MEMBERS_SQL))
+scale.page(
+    "Tableau de bord du groupement",
+    role=DIRECTOR,
+    resolve=_groupement_page("members:groupement_dashboard", MEMBERS_SQL),
+)
 scale.page("Liste des membres", role=DIRECTOR, resolve=_groupement_page("members:member_list", MEMBERS_SQL))
 scale.page("Fiche d'un membre", role=DIRECTOR, resolve=_member_page)
 scale.page(
     "Admission : recherche « EHPAD »",
     role=DIRECTOR,
-    resolve=_groupement_page("members:member_admit", SEARCH_SQL, query="?q=EHPAD", params=lambda s: ("%EHPAD%", "EHPAD%")),
+    resolve=_groupement_page(
+        "members:member_admit", SEARCH_SQL, query="?q=EHPAD", params=lambda s: ("%EHPAD%", "EHPAD%")
+    ),
 )
 scale.page(
     "Admission : recherche « 2300 »",
     role=DIRECTOR,
-    resolve=_groupement_page("members:member_admit", SEARCH_SQL, query="?q=2300", params=lambda s: ("%2300%", "2300%")),
+    resolve=_groupement_page(
+        "members:member_admit", SEARCH_SQL, query="?q=2300", params=lambda s: ("%2300%", "2300%")
+    ),
 )
 scale.page("Portail de l'établissement", role=ESTABLISHMENT_DIRECTOR, resolve=_portal)
 scale.page(
@@ -432,10 +479,16 @@ scale.page(
 scale.page(
     "Accueil ARS (groupements de la région)",
     role=REVIEWER,
-    resolve=_ars(
-        "compliance:ars_home", "SELECT id, name FROM members_groupement WHERE region_id = %s ORDER BY name"
-    ),
+    resolve=_ars("compliance:ars_home", "SELECT id, name FROM members_groupement WHERE region_id = %s ORDER BY name"),
 )
 scale.page("Couverture de la région", role=REVIEWER, resolve=_ars("compliance:coverage", COVERAGE_SQL))
-scale.page("Administration : établissements", role=ADMIN, resolve=_admin_list("members/establishment", "members_establishment"))
-scale.page("Administration : entités juridiques", role=ADMIN, resolve=_admin_list("members/legalentity", "members_legalentity"))
+scale.page(
+    "Administration : établissements",
+    role=ADMIN,
+    resolve=_admin_list("members/establishment", "members_establishment"),
+)
+scale.page(
+    "Administration : entités juridiques",
+    role=ADMIN,
+    resolve=_admin_list("members/legalentity", "members_legalentity"),
+)

@@ -11,8 +11,10 @@ import uuid
 import pghistory
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Func, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -174,6 +176,13 @@ class LegalEntity(FinessAddressMixin, TimeStampedModel):
         verbose_name = "entité juridique"
         verbose_name_plural = "entités juridiques"
         ordering = ["name"]
+        # Name search (``icontains`` is ``UPPER(name) LIKE``) reads trigram indexes, never the whole table;
+        # the FINESS prefix search uses the ``_like`` index Django adds to ``finess``; lists sort on ``name``.
+        indexes = [
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="legalentity_name_trgm"),
+            GinIndex(OpClass(Upper("long_name"), name="gin_trgm_ops"), name="legalentity_long_name_trgm"),
+            models.Index(fields=["name", "id"], name="legalentity_name_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.finess})"
@@ -224,6 +233,10 @@ class Establishment(FinessAddressMixin, TimeStampedModel):
     class Meta:
         verbose_name = "établissement"
         ordering = ["name"]
+        indexes = [  # as for LegalEntity: name search, then sorting by name
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="establishment_name_trgm"),
+            models.Index(fields=["name", "id"], name="establishment_name_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.finess})"

@@ -3,12 +3,14 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
+from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
 from core.models import JournalEntry
+from core.rights import Right
 from members import perms
 from members.eligibility import eligibility_of_rule
 from members.enums import EligibilityCategory, GroupementKind, MembershipCategory
@@ -24,12 +26,44 @@ from members.models import (
 )
 
 
+def objects_granted_to(*, user, right: Right, queryset: QuerySet, with_superuser: bool = True) -> QuerySet:
+    """The rows of ``queryset`` on which ``user`` holds ``right``: what a page lists as "what I may see".
+
+    Scoped first by the user's active role assignments on that kind of object (``RoleAssignment``
+    rows joined on the scope field, a few rows), then checked against guardian's object permissions
+    (the user's groups and own grants) on those rows only, so the plan does not grow with the table.
+    guardian's ``get_objects_for_user`` writes ``id IN (…) OR id IN (…)``, which PostgreSQL answers by
+    scanning the whole table. A platform administrator gets every row when ``with_superuser``.
+    """
+    if not user.is_active:
+        return queryset.none()
+    if with_superuser and user.is_superuser:
+        return queryset
+    model = queryset.model
+    assigned = model.objects.filter(roleassignment__user=user, roleassignment__revoked_at__isnull=True).values(
+        "pk"
+    )  # the reverse of accounts.RoleAssignment.<scope>, named without importing accounts
+    perm = {
+        "permission__codename": right.codename,
+        "permission__content_type__app_label": model._meta.app_label,
+        "permission__content_type__model": model._meta.model_name,
+    }
+    checks = []
+    for holder, who in ((get_group_obj_perms_model(model), "group__user"), (get_user_obj_perms_model(model), "user")):
+        if any(f.name == "object_pk" for f in holder._meta.fields):  # guardian's generic tables
+            target = {"object_pk": Cast(OuterRef("pk"), output_field=CharField())}
+        else:
+            target = {"content_object": OuterRef("pk")}
+        checks.append(Exists(holder.objects.filter(**target, **{who: user}, **perm)))
+    return queryset.filter(pk__in=assigned).filter(checks[0] | checks[1])
+
+
 def groupement_list_for_user(*, user) -> QuerySet[Groupement]:
     """Groupements the user may open in the dashboard, with their number of current members."""
     today = timezone.localdate()
     active = membership_active_q(today, prefix="memberships__")
     qs = Groupement.objects.active().select_related("region")
-    qs = get_objects_for_user(user, perms.VIEW_GROUPEMENT, klass=qs, accept_global_perms=False)
+    qs = objects_granted_to(user=user, right=perms.VIEW_GROUPEMENT, queryset=qs)
     return qs.annotate(
         member_count=Count("memberships", filter=active & ~Q(memberships__category=MembershipCategory.PARTNER))
     ).order_by("name")
@@ -78,15 +112,18 @@ def groupement_summary(*, groupement: Groupement, day: datetime.date | None = No
 
 def _directed_establishments(*, user) -> QuerySet[Establishment]:
     qs = Establishment.objects.select_related("legal_entity", "departement")
-    return get_objects_for_user(user, perms.DIRECT_ESTABLISHMENT, klass=qs, accept_global_perms=False).order_by("name")
+    # The portal lists the establishments the user runs, a platform administrator's too (not all of FINESS).
+    return objects_granted_to(user=user, right=perms.DIRECT_ESTABLISHMENT, queryset=qs, with_superuser=False).order_by(
+        "name"
+    )
 
 
 def review_scope_for_user(*, user) -> tuple[list[Region], list[Departement]]:
     """The régions (ARS) and départements (conseil départemental) a reader may see."""
-    regions = list(get_objects_for_user(user, perms.REVIEW_REGION, klass=Region, accept_global_perms=False))
+    regions = list(objects_granted_to(user=user, right=perms.REVIEW_REGION, queryset=Region.objects.all()))
     departements = list(
-        get_objects_for_user(
-            user, perms.READ_DEPARTEMENT, klass=Departement.objects.select_related("region"), accept_global_perms=False
+        objects_granted_to(
+            user=user, right=perms.READ_DEPARTEMENT, queryset=Departement.objects.select_related("region")
         )
     )
     return regions, departements
@@ -270,6 +307,9 @@ def member_detail(*, membership: Membership, day: datetime.date | None = None) -
 def legal_entity_search(*, query: str, day: datetime.date | None = None, limit: int = 20) -> list[LegalEntity]:
     """Legal entities matching a FINESS number (or its start) or a part of the name, for an admission.
 
+    Most relevant first: the exact FINESS number, then FINESS numbers starting with the query, then names
+    starting with it, then by trigram similarity of the name (pg_trgm), then by name.
+
     Each carries ``current_gtsms``: the name of the GTSMS it is a member of on ``day``, if any.
     """
     query = (query or "").strip()
@@ -283,13 +323,24 @@ def legal_entity_search(*, query: str, day: datetime.date | None = None, limit: 
         .order_by("admitted_on")
         .values("groupement__name")[:1]
     )
+    # Substring match on the names through their trigram indexes (members.0007); a FINESS number is
+    # upper-case digits (2A, 2B in Corsica), so its prefix match is case-sensitive and uses the
+    # ``varchar_pattern_ops`` index Django keeps on ``finess``.
     match = Q(name__icontains=query) | Q(long_name__icontains=query)
+    number = query.upper()
     if query.isalnum() and len(query) <= 9:
-        match |= Q(finess__istartswith=query)
+        match |= Q(finess__startswith=number)
+    rank = Case(
+        When(finess=number, then=Value(3)),
+        When(finess__startswith=number, then=Value(2)),
+        When(name__istartswith=query, then=Value(1)),
+        default=Value(0),
+    )
     return list(
         LegalEntity.objects.filter(match)
+        .annotate(rank=rank, similarity=TrigramSimilarity("name", query))
         .annotate(current_gtsms=Subquery(current_gtsms))
-        .order_by("name", "finess")[:limit]
+        .order_by("-rank", "-similarity", "name", "finess")[:limit]
     )
 
 
