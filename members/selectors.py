@@ -3,11 +3,12 @@
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db.models import Case, CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
-from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
+from guardian.utils import get_group_obj_perms_model
 
 from core.models import JournalEntry
 from core.rights import Right
@@ -31,7 +32,7 @@ def objects_granted_to(*, user, right: Right, queryset: QuerySet, with_superuser
 
     Scoped first by the user's active role assignments on that kind of object (``RoleAssignment``
     rows joined on the scope field, a few rows), then checked against guardian's object permissions
-    (the user's groups and own grants) on those rows only, so the plan does not grow with the table.
+    (the user's groups: roles grant rights through groups only) on those rows only, so the plan does not grow with the table.
     guardian's ``get_objects_for_user`` writes ``id IN (…) OR id IN (…)``, which PostgreSQL answers by
     scanning the whole table. A platform administrator gets every row when ``with_superuser``.
     """
@@ -43,19 +44,17 @@ def objects_granted_to(*, user, right: Right, queryset: QuerySet, with_superuser
     assigned = model.objects.filter(roleassignment__user=user, roleassignment__revoked_at__isnull=True).values(
         "pk"
     )  # the reverse of accounts.RoleAssignment.<scope>, named without importing accounts
-    perm = {
-        "permission__codename": right.codename,
-        "permission__content_type__app_label": model._meta.app_label,
-        "permission__content_type__model": model._meta.model_name,
-    }
-    checks = []
-    for holder, who in ((get_group_obj_perms_model(model), "group__user"), (get_user_obj_perms_model(model), "user")):
-        if any(f.name == "object_pk" for f in holder._meta.fields):  # guardian's generic tables
-            target = {"object_pk": Cast(OuterRef("pk"), output_field=CharField())}
-        else:
-            target = {"content_object": OuterRef("pk")}
-        checks.append(Exists(holder.objects.filter(**target, **{who: user}, **perm)))
-    return queryset.filter(pk__in=assigned).filter(checks[0] | checks[1])
+    # Roles give rights through groups only (accounts.services), so the check reads the group grants.
+    holder = get_group_obj_perms_model(model)
+    if any(f.name == "object_pk" for f in holder._meta.fields):  # guardian's generic table
+        granted = holder.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_pk=Cast(OuterRef("pk"), output_field=CharField()),
+        )
+    else:
+        granted = holder.objects.filter(content_object=OuterRef("pk"))
+    granted = granted.filter(group__user=user, permission__codename=right.codename)
+    return queryset.filter(pk__in=assigned).filter(Exists(granted))
 
 
 def groupement_list_for_user(*, user) -> QuerySet[Groupement]:

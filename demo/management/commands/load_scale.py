@@ -2,6 +2,7 @@ import time
 
 import pghistory
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
@@ -57,6 +58,8 @@ class Command(BaseCommand):
             for number, step in enumerate(steps, start=1):
                 log(f"Étape {number}/{len(steps)} : {step.label}…")
                 step.build(ctx)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh planner statistics: the tables grew a thousandfold
         log(f"Instance nationale prête ({len(steps)} étapes).")
 
 
