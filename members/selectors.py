@@ -31,8 +31,9 @@ def objects_granted_to(*, user, right: Right, queryset: QuerySet, with_superuser
     """The rows of ``queryset`` on which ``user`` holds ``right``: what a page lists as "what I may see".
 
     Scoped first by the user's active role assignments on that kind of object (``RoleAssignment``
-    rows joined on the scope field, a few rows), then checked against guardian's object permissions
-    (the user's groups: roles grant rights through groups only) on those rows only, so the plan does not grow with the table.
+    rows joined on the scope field, a few rows), then checked against the object permissions of the
+    user's groups (roles grant rights through groups only) on those rows only: the plan does not grow
+    with the table.
     guardian's ``get_objects_for_user`` writes ``id IN (…) OR id IN (…)``, which PostgreSQL answers by
     scanning the whole table. A platform administrator gets every row when ``with_superuser``.
     """
