@@ -343,9 +343,12 @@ MEMBERS_SQL = (
     "SELECT m.id, e.name, e.finess FROM members_membership m JOIN members_legalentity e ON e.id = m.legal_entity_id "
     "WHERE m.groupement_id = %s AND m.left_on IS NULL ORDER BY e.name"
 )
+# The same reads as members.selectors.legal_entity_search: names by trigram index, FINESS by prefix.
 SEARCH_SQL = (
-    "SELECT id, name, finess FROM members_legalentity WHERE name ILIKE %s OR finess LIKE %s ORDER BY name LIMIT 20"
+    "SELECT id, name, finess FROM members_legalentity WHERE UPPER(name) LIKE %s OR UPPER(long_name) LIKE %s "
+    "ORDER BY name LIMIT 20"
 )
+FINESS_SQL = "SELECT id, name, finess FROM members_legalentity WHERE finess LIKE %s ORDER BY finess LIMIT 20"
 # The ARS coverage lists one département at a time, 50 rows a page (compliance.selectors).
 COVERAGE_SQL = (
     "SELECT e.id, e.name, e.finess, l.name FROM members_establishment e "
@@ -457,15 +460,13 @@ scale.page(
     "Admission : recherche « EHPAD »",
     role=DIRECTOR,
     resolve=_groupement_page(
-        "members:member_admit", SEARCH_SQL, query="?q=EHPAD", params=lambda s: ("%EHPAD%", "EHPAD%")
+        "members:member_admit", SEARCH_SQL, query="?q=EHPAD", params=lambda s: ("%EHPAD%", "%EHPAD%")
     ),
 )
 scale.page(
     "Admission : recherche « 2300 »",
     role=DIRECTOR,
-    resolve=_groupement_page(
-        "members:member_admit", SEARCH_SQL, query="?q=2300", params=lambda s: ("%2300%", "2300%")
-    ),
+    resolve=_groupement_page("members:member_admit", FINESS_SQL, query="?q=2300", params=lambda s: ("2300%",)),
 )
 scale.page("Portail de l'établissement", role=ESTABLISHMENT_DIRECTOR, resolve=_portal)
 scale.page(

@@ -1,6 +1,7 @@
 """Reads of the members room. Lists are scoped in the ORM first, then filtered by guardian."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -304,11 +305,15 @@ def member_detail(*, membership: Membership, day: datetime.date | None = None) -
     )
 
 
+FINESS_START = re.compile(r"(\d{2}|2A|2B)\d{0,7}")
+
+
 def legal_entity_search(*, query: str, day: datetime.date | None = None, limit: int = 20) -> list[LegalEntity]:
     """Legal entities matching a FINESS number (or its start) or a part of the name, for an admission.
 
-    Most relevant first: the exact FINESS number, then FINESS numbers starting with the query, then names
-    starting with it, then by trigram similarity of the name (pg_trgm), then by name.
+    A query of digits (``2A``/``2B`` and digits in Corsica) is a FINESS number or its start, listed in
+    number order (the exact number first); any other query is a part of the name (or long name), most
+    relevant first: names starting with it, then by trigram similarity (pg_trgm), then by name.
 
     Each carries ``current_gtsms``: the name of the GTSMS it is a member of on ``day``, if any.
     """
@@ -323,25 +328,21 @@ def legal_entity_search(*, query: str, day: datetime.date | None = None, limit: 
         .order_by("admitted_on")
         .values("groupement__name")[:1]
     )
-    # Substring match on the names through their trigram indexes (members.0007); a FINESS number is
-    # upper-case digits (2A, 2B in Corsica), so its prefix match is case-sensitive and uses the
-    # ``varchar_pattern_ops`` index Django keeps on ``finess``.
-    match = Q(name__icontains=query) | Q(long_name__icontains=query)
     number = query.upper()
-    if query.isalnum() and len(query) <= 9:
-        match |= Q(finess__startswith=number)
-    rank = Case(
-        When(finess=number, then=Value(3)),
-        When(finess__startswith=number, then=Value(2)),
-        When(name__istartswith=query, then=Value(1)),
-        default=Value(0),
-    )
-    return list(
-        LegalEntity.objects.filter(match)
-        .annotate(rank=rank, similarity=TrigramSimilarity("name", query))
-        .annotate(current_gtsms=Subquery(current_gtsms))
-        .order_by("-rank", "-similarity", "name", "finess")[:limit]
-    )
+    if FINESS_START.fullmatch(number):
+        # A FINESS number or its start (digits; 2A/2B in Corsica): a range scan of the ``varchar_pattern_ops``
+        # index Django keeps on ``finess``, in number order (so the exact number comes first).
+        found = LegalEntity.objects.filter(finess__startswith=number).order_by("finess")
+    else:
+        # A part of the name, through the trigram indexes (members.0007): names starting with the query
+        # first, then by trigram similarity (pg_trgm), then by name.
+        rank = Case(When(name__istartswith=query, then=Value(1)), default=Value(0))
+        found = (
+            LegalEntity.objects.filter(Q(name__icontains=query) | Q(long_name__icontains=query))
+            .annotate(rank=rank, similarity=TrigramSimilarity("name", query))
+            .order_by("-rank", "-similarity", "name", "finess")
+        )
+    return list(found.annotate(current_gtsms=Subquery(current_gtsms))[:limit])
 
 
 # --- Portal ---------------------------------------------------------------------------------------

@@ -59,7 +59,9 @@ class Command(BaseCommand):
                 log(f"Étape {number}/{len(steps)} : {step.label}…")
                 step.build(ctx)
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # fresh planner statistics: the tables grew a thousandfold
+            # What autovacuum would do later: merge the GIN pending lists of the trigram indexes and refresh
+            # the planner statistics (the tables grew a thousandfold). VACUUM cannot run in a transaction.
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         log(f"Instance nationale prête ({len(steps)} étapes).")
 
 
