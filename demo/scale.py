@@ -438,7 +438,7 @@ def _admin_list(model_path: str, table: str):
     def resolve(sample: Sample) -> scale.PageRequest | None:
         if sample.admin is None:
             return None
-        sql = f"SELECT id, name, finess FROM {table} ORDER BY name, id DESC LIMIT 100"  # noqa: S608 (constant)
+        sql = f"SELECT id, name, finess FROM {table} ORDER BY name, id LIMIT 50"  # noqa: S608 (constant)
         return scale.PageRequest(user=sample.admin, url=f"/admin/{model_path}/", floor_sql=sql)
 
     return resolve
