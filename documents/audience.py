@@ -19,21 +19,21 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from guardian.core import ObjectPermissionChecker
-from guardian.shortcuts import get_objects_for_user
 
 from core.perms import checker_for
 from documents import registry
 from documents.enums import DocumentStatus
 from documents.registry import Audience
 from members import perms as member_perms
+from members.access import objects_granted_to
 from members.models import Departement, Establishment, Groupement, Membership, Region
 
 
 def member_groupement_ids(user, day: datetime.date | None = None) -> QuerySet:
     """Ids of the groupements the user directs a member of, on ``day`` (today by default), as a
     subquery: an establishment they direct belongs to a legal entity with an active membership."""
-    directed = get_objects_for_user(
-        user, member_perms.DIRECT_ESTABLISHMENT, klass=Establishment, accept_global_perms=False
+    directed = objects_granted_to(
+        user=user, right=member_perms.DIRECT_ESTABLISHMENT, queryset=Establishment.objects.all(), with_superuser=False
     ).values("legal_entity_id")
     return (
         Membership.objects.active_on(day or timezone.localdate())
@@ -45,9 +45,9 @@ def member_groupement_ids(user, day: datetime.date | None = None) -> QuerySet:
 
 def reader_scope_q(user) -> Q:
     """Groupements in the user's reading scope: of a région they review, or with a département they read."""
-    regions = get_objects_for_user(user, member_perms.REVIEW_REGION, klass=Region, accept_global_perms=False)
-    departements = get_objects_for_user(
-        user, member_perms.READ_DEPARTEMENT, klass=Departement, accept_global_perms=False
+    regions = objects_granted_to(user=user, right=member_perms.REVIEW_REGION, queryset=Region.objects.all())
+    departements = objects_granted_to(
+        user=user, right=member_perms.READ_DEPARTEMENT, queryset=Departement.objects.all()
     )
     return Q(region__in=regions.values("pk")) | Q(departements__in=departements.values("pk"))
 

@@ -1,9 +1,14 @@
-"""The groupement a request is about, checked once. Used by every room with pages under /groupement/<slug>/."""
+"""Who may see what: the groupement a request is about, checked once (every room with pages under
+/groupement/<slug>/), and the rows a user holds a right on (``objects_granted_to``)."""
 
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef, QuerySet
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
+from guardian.utils import get_group_obj_perms_model
 
 from core import rights
-from core.perms import request_checker, require
+from core.perms import is_platform_admin, request_checker, require
 from members import perms
 from members.models import Groupement
 
@@ -22,3 +27,34 @@ def get_groupement_for(request, slug: str, right: rights.Right = perms.VIEW_GROU
         "Vous n'avez pas accès à ce groupement.",
     )
     return groupement
+
+
+def objects_granted_to(*, user, right: rights.Right, queryset: QuerySet, with_superuser: bool = True) -> QuerySet:
+    """The rows of ``queryset`` on which ``user`` holds ``right``: what a page lists as "what I may see".
+
+    Scoped first by the user's active role assignments on that kind of object (``RoleAssignment``
+    rows joined on the scope field, a few rows), then checked against the object permissions of the
+    user's groups (roles grant rights through groups only) on those rows only: the plan does not grow
+    with the table.
+    guardian's ``get_objects_for_user`` writes ``id IN (…) OR id IN (…)``, which PostgreSQL answers by
+    scanning the whole table. A platform administrator gets every row when ``with_superuser``.
+    """
+    if not user.is_active:
+        return queryset.none()
+    if with_superuser and is_platform_admin(user):
+        return queryset
+    model = queryset.model
+    assigned = model.objects.filter(roleassignment__user=user, roleassignment__revoked_at__isnull=True).values(
+        "pk"
+    )  # the reverse of accounts.RoleAssignment.<scope>, named without importing accounts
+    # Roles give rights through groups only (accounts.services), so the check reads the group grants.
+    holder = get_group_obj_perms_model(model)
+    if any(f.name == "object_pk" for f in holder._meta.fields):  # guardian's generic table
+        granted = holder.objects.filter(
+            content_type=ContentType.objects.get_for_model(model),
+            object_pk=Cast(OuterRef("pk"), output_field=CharField()),
+        )
+    else:
+        granted = holder.objects.filter(content_object=OuterRef("pk"))
+    granted = granted.filter(group__user=user, permission__codename=right.codename)
+    return queryset.filter(pk__in=assigned).filter(Exists(granted))

@@ -11,9 +11,10 @@ import uuid
 import pghistory
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Count, F, Func, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -189,6 +190,13 @@ class LegalEntity(FinessAddressMixin, TimeStampedModel):
         verbose_name = "entité juridique"
         verbose_name_plural = "entités juridiques"
         ordering = ["name"]
+        # Name search (``icontains`` is ``UPPER(name) LIKE``) reads trigram indexes, never the whole table;
+        # the FINESS prefix search uses the ``_like`` index Django adds to ``finess``; lists sort on ``name``.
+        indexes = [
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="legalentity_name_trgm"),
+            GinIndex(OpClass(Upper("long_name"), name="gin_trgm_ops"), name="legalentity_long_name_trgm"),
+            models.Index(fields=["name", "id"], name="legalentity_name_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.finess})"
@@ -258,6 +266,10 @@ class Establishment(FinessAddressMixin, TimeStampedModel):
     class Meta:
         verbose_name = "établissement"
         ordering = ["name"]
+        indexes = [  # as for LegalEntity: name search, then sorting by name
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="establishment_name_trgm"),
+            models.Index(fields=["name", "id"], name="establishment_name_order"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.finess})"
@@ -414,6 +426,13 @@ class MembershipTerms(TimeStampedModel):
         return f"{self.membership} à partir du {self.valid_from}"
 
 
+class DerogationQuerySet(models.QuerySet["Derogation"]):
+    def granted_on(self, day: datetime.date) -> "DerogationQuerySet":
+        """Dérogations granted by an explicit decision of the DG ARS known on ``day`` (R. 312-194-32
+        CASF): the SQL form of ``members.eligibility.derogation_status`` returning ``GRANTED``."""
+        return self.filter(decision=Decision.GRANTED, decision_on__isnull=False, decision_on__lte=day)
+
+
 @pghistory.track()
 class Derogation(TimeStampedModel):
     """A request by a mandatory establishment not to join a GTSMS or GHT (R. 312-194-32 CASF).
@@ -434,6 +453,8 @@ class Derogation(TimeStampedModel):
     decision = models.CharField("décision du DG ARS", max_length=8, choices=Decision.choices, blank=True)
     decision_on = models.DateField("décision le", null=True, blank=True)
     reference = models.CharField("référence", max_length=200, blank=True)
+
+    objects = DerogationQuerySet.as_manager()
 
     class Meta:
         verbose_name = "dérogation"

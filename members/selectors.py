@@ -1,15 +1,29 @@
 """Reads of the members room. Lists are scoped in the ORM first, then filtered by guardian."""
 
 import datetime
+import re
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.contrib.postgres.search import TrigramSimilarity
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from core.models import JournalEntry
 from members import perms
+from members.access import objects_granted_to
 from members.eligibility import eligibility_of_rule
 from members.enums import EligibilityCategory, GroupementKind, MembershipCategory
 from members.models import (
@@ -27,7 +41,7 @@ from members.models import (
 def groupement_list_for_user(*, user) -> QuerySet[Groupement]:
     """Groupements the user may open in the dashboard, with their number of current members."""
     qs = Groupement.objects.active().select_related("region")
-    qs = get_objects_for_user(user, perms.VIEW_GROUPEMENT, klass=qs, accept_global_perms=False)
+    qs = objects_granted_to(user=user, right=perms.VIEW_GROUPEMENT, queryset=qs)
     return qs.with_member_count().order_by("name")
 
 
@@ -93,15 +107,18 @@ def groupement_summary(*, groupement: Groupement, day: datetime.date | None = No
 
 def _directed_establishments(*, user) -> QuerySet[Establishment]:
     qs = Establishment.objects.select_related("legal_entity", "departement")
-    return get_objects_for_user(user, perms.DIRECT_ESTABLISHMENT, klass=qs, accept_global_perms=False).order_by("name")
+    # The portal lists the establishments the user runs, a platform administrator's too (not all of FINESS).
+    return objects_granted_to(user=user, right=perms.DIRECT_ESTABLISHMENT, queryset=qs, with_superuser=False).order_by(
+        "name"
+    )
 
 
 def review_scope_for_user(*, user) -> tuple[list[Region], list[Departement]]:
     """The régions (ARS) and départements (conseil départemental) a reader may see."""
-    regions = list(get_objects_for_user(user, perms.REVIEW_REGION, klass=Region, accept_global_perms=False))
+    regions = list(objects_granted_to(user=user, right=perms.REVIEW_REGION, queryset=Region.objects.all()))
     departements = list(
-        get_objects_for_user(
-            user, perms.READ_DEPARTEMENT, klass=Departement.objects.select_related("region"), accept_global_perms=False
+        objects_granted_to(
+            user=user, right=perms.READ_DEPARTEMENT, queryset=Departement.objects.select_related("region")
         )
     )
     return regions, departements
@@ -298,8 +315,15 @@ def member_detail(*, membership: Membership, day: datetime.date | None = None) -
     )
 
 
+FINESS_START = re.compile(r"(\d{2}|2A|2B)\d{0,7}")
+
+
 def legal_entity_search(*, query: str, day: datetime.date | None = None, limit: int = 20) -> list[LegalEntity]:
     """Legal entities matching a FINESS number (or its start) or a part of the name, for an admission.
+
+    A query of digits (``2A``/``2B`` and digits in Corsica) is a FINESS number or its start, listed in
+    number order (the exact number first); any other query is a part of the name (or long name), most
+    relevant first: names starting with it, then by trigram similarity (pg_trgm), then by name.
 
     Each carries ``current_gtsms``: the name of the GTSMS it is a member of on ``day``, if any.
     """
@@ -314,14 +338,21 @@ def legal_entity_search(*, query: str, day: datetime.date | None = None, limit: 
         .order_by("admitted_on")
         .values("groupement__name")[:1]
     )
-    match = Q(name__icontains=query) | Q(long_name__icontains=query)
-    if query.isalnum() and len(query) <= 9:
-        match |= Q(finess__istartswith=query)
-    return list(
-        LegalEntity.objects.filter(match)
-        .annotate(current_gtsms=Subquery(current_gtsms))
-        .order_by("name", "finess")[:limit]
-    )
+    number = query.upper()
+    if FINESS_START.fullmatch(number):
+        # A FINESS number or its start (digits; 2A/2B in Corsica): a range scan of the ``varchar_pattern_ops``
+        # index Django keeps on ``finess``, in number order (so the exact number comes first).
+        found = LegalEntity.objects.filter(finess__startswith=number).order_by("finess")
+    else:
+        # A part of the name, through the trigram indexes (members.0007): names starting with the query
+        # first, then by trigram similarity (pg_trgm), then by name.
+        rank = Case(When(name__istartswith=query, then=Value(1)), default=Value(0))
+        found = (
+            LegalEntity.objects.filter(Q(name__icontains=query) | Q(long_name__icontains=query))
+            .annotate(rank=rank, similarity=TrigramSimilarity("name", query))
+            .order_by("-rank", "-similarity", "name", "finess")
+        )
+    return list(found.annotate(current_gtsms=Subquery(current_gtsms))[:limit])
 
 
 # --- Portal ---------------------------------------------------------------------------------------

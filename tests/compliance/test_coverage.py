@@ -6,7 +6,7 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from accounts.enums import Role
-from compliance.selectors import CoverageStatus, coverage_for_territory
+from compliance.selectors import CoverageStatus, coverage_for_territory, coverage_rows
 from members.enums import Decision, DerogationGround, EligibilityCategory, GroupementKind
 from members.models import Departement, Derogation, GhtMembership, Region
 from tests.members.factories import EstablishmentFactory, GroupementFactory, LegalEntityFactory, MembershipFactory
@@ -82,7 +82,11 @@ def territory():
 
 
 def statuses(coverage):
-    return {row.establishment.name: row.status for group in coverage.departements for row in group.rows}
+    return {
+        row["name"]: row["status"]
+        for group in coverage.departements
+        for row in coverage_rows(departement=group.departement, day=coverage.day)
+    }
 
 
 class TestCoverageSelector:
@@ -131,6 +135,17 @@ class TestCoverageSelector:
         assert statuses(coverage)["EHPAD GHT ANCIEN"] == CoverageStatus.GHT
         assert entity.ght_memberships.get().until == D(2025, 12, 31)
 
+    def test_rows_can_be_restricted_to_one_status(self, territory):
+        rows = coverage_rows(departement=dep("23"), status=CoverageStatus.NONE)
+        assert len(rows) == 7
+        assert {row["status"] for row in rows} == {CoverageStatus.NONE}
+
+    def test_rows_say_which_gtsms_ght_or_derogation(self, territory):
+        rows = {row["name"]: row for row in coverage_rows(departement=dep("23"))}
+        assert rows["EHPAD MEMBRE"]["gtsms_name"] == "GTSMS Creuse Nord"
+        assert rows["EHPAD GHT"]["ght_name"] == "GHT du Limousin"
+        assert rows["EHPAD DEROGATION"]["derogation_on"] == D(2026, 3, 15)
+
     @pytest.mark.parametrize("count", [1, 30])
     def test_query_count_does_not_grow_with_establishments(self, django_assert_num_queries, count):
         gtsms = GroupementFactory()
@@ -141,10 +156,14 @@ class TestCoverageSelector:
             GhtMembership.objects.create(legal_entity=entity, ght_name="GHT", since=D(2020, 1, 1))
             Derogation.objects.create(legal_entity=entity, ground=DerogationGround.MERGER, received_on=D(2026, 1, 1))
         region = Region.objects.get(code="75")
-        # départements, establishments, GTSMS memberships, GHT memberships, dérogations
-        with django_assert_num_queries(5):
+        # départements, counts per département and status (one aggregate)
+        with django_assert_num_queries(2):
             coverage = coverage_for_territory(regions=[region], departements=[])
         assert coverage.totals.gtsms == count
+        creuse = dep("23")
+        with django_assert_num_queries(1):
+            rows = list(coverage_rows(departement=creuse)[:50])
+        assert len(rows) == min(count, 50)
 
 
 def soup(response):
@@ -169,7 +188,7 @@ class TestCoveragePage:
 
     def test_establishments_with_no_attachment_stand_out_in_text(self, client, user_with_role, territory):
         client.force_login(user_with_role(Role.DEPARTEMENT_READER, dep("23")))
-        rows = soup(client.get(URL)).select("tr.row-alert")
+        rows = soup(client.get(URL)).select(".coverage-table tr.row-alert")
         assert len(rows) == 7
         assert all("Aucun rattachement" in row.get_text() for row in rows)
 
@@ -201,11 +220,31 @@ class TestCoveragePage:
             MembershipFactory(groupement=gtsms, legal_entity=entity)
         client.force_login(user_with_role(Role.ARS_REVIEWER, Region.objects.get(code="75")))
         client.get(URL)  # stores the session's activity stamps
-        # session, user, history context (2), scope (régions, départements), départements, establishments,
-        # GTSMS memberships, GHT memberships, dérogations, roles (navigation)
-        with django_assert_num_queries(12):
+        # session, user, history context (2), scope (régions, départements), départements, counts,
+        # one page of rows, roles (navigation)
+        with django_assert_num_queries(10):
             response = client.get(URL)
-        assert len(soup(response).select(".coverage-table tbody tr")) == count
+        assert len(soup(response).select(".coverage-table tbody tr")) == min(count, 50)
+
+    def test_long_lists_are_paginated_and_filtered_by_departement(self, client, user_with_role):
+        for index in range(55):
+            site(f"EHPAD {index:02d}")
+        site("EHPAD DE HAUTE-VIENNE", departement="87")
+        client.force_login(user_with_role(Role.ARS_REVIEWER, Region.objects.get(code="75")))
+        first = soup(client.get(URL + "?departement=23"))
+        assert len(first.select(".coverage-table tbody tr")) == 50
+        assert "55 établissements" in first.select_one(".coverage-table caption").get_text()
+        second = soup(client.get(URL + "?departement=23&page=2"))
+        assert len(second.select(".coverage-table tbody tr")) == 5
+        vienne = soup(client.get(URL + "?departement=87")).select(".coverage-table tbody th")
+        assert [cell.get_text() for cell in vienne] == ["EHPAD DE HAUTE-VIENNE"]
+
+    @pytest.mark.parametrize("query", ["?departement=99", "?statut=AUTRE", "?page=abc", "?departement=31"])
+    def test_unknown_choices_fall_back_to_the_defaults(self, client, user_with_role, territory, query):
+        client.force_login(user_with_role(Role.ARS_REVIEWER, Region.objects.get(code="75")))
+        response = client.get(URL + query)
+        assert response.status_code == 200
+        assert "EHPAD MEMBRE" in response.content.decode()  # the first département of the région: 23
 
     def test_the_review_home_links_to_the_coverage(self, client, user_with_role):
         client.force_login(user_with_role(Role.ARS_REVIEWER, Region.objects.get(code="75")))

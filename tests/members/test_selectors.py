@@ -175,6 +175,18 @@ class TestLegalEntitySearch:
         assert selectors.legal_entity_search(query="PARTENAIRE")[0].current_gtsms is None
         assert selectors.legal_entity_search(query="ANCIEN")[0].current_gtsms is None
 
+    def test_most_relevant_first(self):
+        """FINESS numbers in number order (the exact one first); names starting with the query, then the closest."""
+        far = LegalEntityFactory(name="RESIDENCE AUTONOMIE ET EHPAD DU CANTON DE BOURGANEUF", finess="990000321")
+        close = LegalEntityFactory(name="LE GRAND EHPAD", finess="990000413")
+        starts = LegalEntityFactory(name="EHPAD DE LA VALLEE", finess="990000512")
+        assert selectors.legal_entity_search(query="ehpad") == [starts, close, far]
+        exact = LegalEntityFactory(name="CCAS", finess="990000339")
+        assert selectors.legal_entity_search(query="9900003") == [far, exact]
+        assert selectors.legal_entity_search(query="990000339") == [exact]
+        corsica = LegalEntityFactory(name="EHPAD DE CORTE", finess="2B0000012")
+        assert selectors.legal_entity_search(query="2b00") == [corsica]
+
     @pytest.mark.parametrize("query", ["", " ", "a"])
     def test_a_too_short_query_finds_nothing(self, query):
         LegalEntityFactory(name="A")
