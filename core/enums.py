@@ -20,6 +20,15 @@ class JournalAction(models.TextChoices):
     DOCUMENT_FINALISED = "DOCUMENT_FINALISED", "Document finalisé"
     DOCUMENT_DOWNLOADED = "DOCUMENT_DOWNLOADED", "Document téléchargé"
     ARS_READ = "ARS_READ", "Consultation par l'ARS"
+    FUNCTION_TYPE_CREATED = "FUNCTION_TYPE_CREATED", "Type de fonction créé"
+    FUNCTION_CREATED = "FUNCTION_CREATED", "Fonction mutualisée créée"
+    FUNCTION_UPDATED = "FUNCTION_UPDATED", "Fonction mutualisée modifiée"
+    FUNCTION_SUBSCRIBED = "FUNCTION_SUBSCRIBED", "Adhésion à une fonction"
+    FUNCTION_UNSUBSCRIBED = "FUNCTION_UNSUBSCRIBED", "Fin d'adhésion à une fonction"
+    SHARED_POST_CREATED = "SHARED_POST_CREATED", "Poste mutualisé ajouté"
+    POST_HOURS_SET = "POST_HOURS_SET", "Heures d'un poste réparties"
+    COST_KEY_SET = "COST_KEY_SET", "Clé de répartition fixée"
+    OTHER_COST_ADDED = "OTHER_COST_ADDED", "Autre coût ajouté"
 
 
 class JobStatus(models.TextChoices):

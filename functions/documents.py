@@ -1,0 +1,2 @@
+def register_document_kinds() -> None:
+    pass
