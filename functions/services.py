@@ -35,7 +35,7 @@ from functions.models import (
     SharedPost,
     Subscription,
 )
-from functions.sharing import overlap_days, post_hours_capacity
+from functions.sharing import figure_name, overlap_days, post_hours_capacity
 from members.models import Groupement, LegalEntity, Membership, membership_active_q
 
 
@@ -520,7 +520,7 @@ def cost_key_set(
     if method == KeyMethod.EQUAL:
         figures = {}
     subscribers = _subscribed_in_year(function, year)
-    what = FigureKind(figure_kind).label.lower() if method == KeyMethod.FIGURE else "pourcentage"
+    what = figure_name(figure_kind) if method == KeyMethod.FIGURE else "pourcentage"
     for entity, (value, source) in figures.items():
         label = f"{what.capitalize()} de {entity.name}"
         if value is None:

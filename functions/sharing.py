@@ -220,11 +220,17 @@ def largest_remainder(total: Decimal, exact: dict[str, Fraction]) -> dict[str, D
     return {finess: Decimal(cents) * CENT for finess, cents in floors.items()}
 
 
+def figure_name(figure_kind: str) -> str:
+    """« nombre de places », « effectif (ETP) »…: the figure's label inside a sentence."""
+    label = str(FigureKind(figure_kind).label)
+    return label[:1].lower() + label[1:]
+
+
 def key_label(method: str | None, figure_kind: str = "") -> str:
     if method is None:
         return "aucune clé fixée"
     if method == KeyMethod.FIGURE:
-        return f"au prorata : {FigureKind(figure_kind).label.lower()}"
+        return f"au prorata : {figure_name(figure_kind)}"
     return KeyMethod(method).label.lower()
 
 
@@ -238,7 +244,7 @@ def _check_key(function: FunctionInput, subscribers: Sequence[SubscriberInput]) 
     if function.method is None:
         return f"Aucune clé de répartition n'est fixée pour {function.year} : le coût ne peut pas être réparti."
     if function.method in (KeyMethod.FIGURE, KeyMethod.PERCENT):
-        what = FigureKind(function.figure_kind).label.lower() if function.method == KeyMethod.FIGURE else "pourcentage"
+        what = figure_name(function.figure_kind) if function.method == KeyMethod.FIGURE else "pourcentage"
         for subscriber in subscribers:
             if subscriber.figure is None:
                 return (
@@ -365,7 +371,7 @@ def split_function(function: FunctionInput) -> FunctionSplit:
             ratio = weights[s.finess] / total_weight * 100
             ratio_text = format_percent(Decimal(ratio.numerator) / Decimal(ratio.denominator), 2)
             if function.method == KeyMethod.EQUAL:
-                basis = f"parts égales, {s.days} jours d'adhésion"
+                basis = f"{s.days} jours d'adhésion"
             elif function.method == KeyMethod.FIGURE:
                 source = f" (source : {s.source})" if s.source else ""
                 basis = f"{_figure_text(s.figure, function.figure_kind)}{source} × {s.days} jours d'adhésion"
