@@ -50,3 +50,14 @@ def function_abilities(checker, groupement, *, reader: bool) -> dict[str, bool]:
         "show_groupement_nav": not reader,
         "reader": reader,
     }
+
+
+def can_end_subscription(can_manage: bool, subscription) -> bool:
+    """An open subscription can be given its last day, by who manages the functions."""
+    return can_manage and subscription.ends_on is None
+
+
+def can_set_post_hours(can_manage: bool, post, year: int) -> bool:
+    """Hours are stated for a post split by hours, for a year in which it is active."""
+    active = post.starts_on.year <= year and (post.ends_on is None or post.ends_on.year >= year)
+    return can_manage and post.split == "HOURS" and active

@@ -12,6 +12,7 @@ from core.formatting import format_date
 from core.perms import request_checker
 from documents import perms as document_perms
 from documents.services import document_request
+from functions.selectors import portal_functions_for_user
 from members import forms, perms, selectors, services
 from members.access import get_groupement_for
 from members.models import Groupement, Membership
@@ -220,4 +221,8 @@ def member_export(request, slug: str):
 
 @require_safe
 def portal(request):
-    return render(request, "members/portal.html", {"cards": selectors.portal_for_user(user=request.user)})
+    context = {
+        "cards": selectors.portal_for_user(user=request.user),
+        "function_entries": portal_functions_for_user(user=request.user),
+    }
+    return render(request, "members/portal.html", context)
