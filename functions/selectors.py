@@ -239,8 +239,14 @@ def members_on(*, groupement: Groupement, day: datetime.date) -> list[LegalEntit
 @dataclass
 class PortalShare:
     function_title: str
-    this_year: Share | None
-    last_year: Share | None
+    by_year: list[Share | None]  # one per ``PortalEntity.years``
+
+    @property
+    def explanation(self) -> str:
+        """This year's explanation (the middle year), else that of the other year with a share."""
+        this_year = self.by_year[1] if len(self.by_year) > 1 else None
+        shares = [share for share in (this_year, *self.by_year) if share is not None]
+        return shares[0].explanation if shares else ""
 
 
 @dataclass
@@ -248,33 +254,37 @@ class PortalEntity:
     legal_entity: LegalEntity
     groupement: Groupement
     subscriptions: list[Subscription]
+    years: list[int]
     shares: list[PortalShare]
-    this_year: int
-    total_this_year: Decimal
-    total_last_year: Decimal
+    totals: list[Decimal]
     errors: list[str]
 
 
-def _share_of(split: YearSplit, finess: str) -> dict[int, Share]:
+def _shares_of(split: YearSplit, finess: str) -> dict[int, Share]:
     return {f.function_id: share for f in split.functions if f.ok for share in f.shares if share.finess == finess}
 
 
+def portal_years(day: datetime.date) -> list[int]:
+    """Last year, this year, and next year (its budget is voted by 31 October, R. 314-64 et s. CASF)."""
+    return [day.year - 1, day.year, day.year + 1]
+
+
 def portal_functions_for_user(*, user, day: datetime.date | None = None) -> list[PortalEntity]:
-    """For a member director: what each legal entity they direct subscribes to, and its share of this
-    year and of last year, with the explanation. Queries grow with the number of groupements, not rows."""
+    """For a member director: what each legal entity they direct subscribes to, and its share last
+    year, this year and next year (once fixed), with the explanation. Queries grow with the number of
+    groupements, not with the number of functions, members or subscriptions."""
     day = day or timezone.localdate()
+    years = portal_years(day)
     establishments = get_objects_for_user(
         user, member_perms.DIRECT_ESTABLISHMENT, klass=Establishment, accept_global_perms=False
     )
-    entity_ids = establishments.values("legal_entity_id")
-    memberships = (
-        Membership.objects.filter(legal_entity_id__in=entity_ids)
+    memberships = list(
+        Membership.objects.filter(legal_entity_id__in=establishments.values("legal_entity_id"))
         .members()
         .active_on(day)
         .select_related("legal_entity", "groupement")
         .order_by("groupement__name", "legal_entity__name")
     )
-    memberships = list(memberships)
     if not memberships:
         return []
     subscriptions = (
@@ -282,7 +292,7 @@ def portal_functions_for_user(*, user, day: datetime.date | None = None) -> list
             legal_entity_id__in=[m.legal_entity_id for m in memberships],
             function__groupement_id__in=[m.groupement_id for m in memberships],
         )
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=datetime.date(day.year - 1, 1, 1)))
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=datetime.date(years[0], 1, 1)))
         .select_related("function__function_type")
         .order_by("function__title", "starts_on")
     )
@@ -291,37 +301,30 @@ def portal_functions_for_user(*, user, day: datetime.date | None = None) -> list
         by_pair[(subscription.function.groupement_id, subscription.legal_entity_id)].append(subscription)
     splits: dict[tuple[int, int], YearSplit] = {}
     for groupement in {m.groupement_id: m.groupement for m in memberships}.values():
-        for year in (day.year, day.year - 1):
+        for year in years:
             splits[(groupement.pk, year)] = year_split(groupement=groupement, year=year)
     result = []
     for membership in memberships:
         entity, groupement = membership.legal_entity, membership.groupement
-        now = _share_of(splits[(groupement.pk, day.year)], entity.finess)
-        before = _share_of(splits[(groupement.pk, day.year - 1)], entity.finess)
-        titles = {
-            f.function_id: f.title
-            for year in (day.year, day.year - 1)
-            for f in splits[(groupement.pk, year)].functions
-        }
-        shares = [
-            PortalShare(function_title=titles[fid], this_year=now.get(fid), last_year=before.get(fid))
-            for fid in sorted(set(now) | set(before), key=lambda fid: titles[fid])
-        ]
+        own = [_shares_of(splits[(groupement.pk, year)], entity.finess) for year in years]
+        titles = {f.function_id: f.title for year in years for f in splits[(groupement.pk, year)].functions}
+        function_ids = sorted({fid for shares in own for fid in shares}, key=lambda fid: (titles[fid], fid))
+        shares = [PortalShare(titles[fid], [shares.get(fid) for shares in own]) for fid in function_ids]
+        subscribed = {s.function_id for s in by_pair[(groupement.pk, entity.pk)]}
         errors = [
-            f"{f.title} ({f.year}) : {f.error}"
-            for year in (day.year, day.year - 1)
+            f"« {f.title} » ({f.year}) : {f.error}"
+            for year in years
             for f in splits[(groupement.pk, year)].errors
-            if any(s.function_id == f.function_id for s in by_pair[(groupement.pk, entity.pk)])
+            if f.function_id in subscribed
         ]
         result.append(
             PortalEntity(
                 legal_entity=entity,
                 groupement=groupement,
                 subscriptions=by_pair[(groupement.pk, entity.pk)],
+                years=years,
                 shares=shares,
-                this_year=day.year,
-                total_this_year=sum((s.this_year.amount for s in shares if s.this_year), ZERO),
-                total_last_year=sum((s.last_year.amount for s in shares if s.last_year), ZERO),
+                totals=[sum((share.amount for share in shares_.values()), ZERO) for shares_ in own],
                 errors=errors,
             )
         )
