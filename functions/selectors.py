@@ -20,6 +20,7 @@ from functions.models import (
     CostKey,
     FunctionType,
     GroupementFunction,
+    KeyFigure,
     OtherCost,
     PostHours,
     SharedPost,
@@ -199,7 +200,7 @@ class FunctionDetail:
     year: int
 
 
-def function_detail(*, function: GroupementFunction, year: int) -> FunctionDetail:
+def function_detail(*, groupement: Groupement, function: GroupementFunction, year: int) -> FunctionDetail:
     """Everything the function's page shows, and its split for ``year`` (a fixed number of queries)."""
     subscriptions = list(
         function.subscriptions.select_related("legal_entity").order_by("legal_entity__name", "starts_on", "id")
@@ -209,9 +210,15 @@ def function_detail(*, function: GroupementFunction, year: int) -> FunctionDetai
         .prefetch_related(Prefetch("hours", queryset=_hours_qs(), to_attr="hours_list"))
         .order_by("starts_on", "job_title", "id")
     )
-    keys = list(function.keys.prefetch_related("figures__legal_entity").order_by("-year"))
+    keys = list(
+        function.keys.prefetch_related(
+            Prefetch(
+                "figures", queryset=KeyFigure.objects.select_related("legal_entity").order_by("legal_entity__finess")
+            )
+        ).order_by("-year")
+    )
     other_costs = list(function.other_costs.order_by("-year", "label", "id"))
-    inputs = function_inputs(groupement=function.groupement, year=year, function_ids=[function.pk])
+    inputs = function_inputs(groupement=groupement, year=year, function_ids=[function.pk])
     split = split_function(inputs[0]) if inputs else None
     return FunctionDetail(function, subscriptions, posts, keys, other_costs, split, year)
 

@@ -38,6 +38,7 @@ from functions.models import (
     ANNUAL_HOURS_PER_FTE,
     CostKey,
     GroupementFunction,
+    KeyFigure,
     OtherCost,
     PostHours,
     SharedPost,
@@ -477,7 +478,9 @@ def function_inputs(
             ),
             Prefetch(
                 "keys",
-                queryset=CostKey.objects.filter(year=year).prefetch_related("figures__legal_entity"),
+                queryset=CostKey.objects.filter(year=year).prefetch_related(
+                    Prefetch("figures", queryset=KeyFigure.objects.select_related("legal_entity"))
+                ),
                 to_attr="year_keys",
             ),
             Prefetch("other_costs", queryset=OtherCost.objects.filter(year=year), to_attr="year_other_costs"),

@@ -107,7 +107,7 @@ def function_detail(request, slug: str, function_id: int):
     groupement, reader = groupement_for_reading(request, slug)
     function = _function_or_404(groupement, function_id)
     year = _year(request, timezone.localdate().year)
-    detail = selectors.function_detail(function=function, year=year)
+    detail = selectors.function_detail(groupement=groupement, function=function, year=year)
     abilities = _abilities(request, groupement, reader)
     can_manage = abilities["can_manage"]
     context = {
