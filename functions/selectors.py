@@ -307,9 +307,14 @@ def portal_functions_for_user(*, user, day: datetime.date | None = None) -> list
     for subscription in subscriptions:
         by_pair[(subscription.function.groupement_id, subscription.legal_entity_id)].append(subscription)
     splits: dict[tuple[int, int], YearSplit] = {}
+    subscribed_groupements = {groupement_id for groupement_id, _ in by_pair}
     for groupement in {m.groupement_id: m.groupement for m in memberships}.values():
         for year in years:
-            splits[(groupement.pk, year)] = year_split(groupement=groupement, year=year)
+            splits[(groupement.pk, year)] = (
+                year_split(groupement=groupement, year=year)
+                if groupement.pk in subscribed_groupements
+                else YearSplit(year=year)
+            )
     result = []
     for membership in memberships:
         entity, groupement = membership.legal_entity, membership.groupement

@@ -544,8 +544,9 @@ class TestPortal:
             role_grant(user=user, role=Role.ESTABLISHMENT_DIRECTOR, scope_object=EstablishmentFactory())
         client.force_login(user)
         warm_up(client, reverse("members:portal"))
-        # session, user, history context (2), roles, establishments (guardian filter), memberships, their terms
-        with django_assert_num_queries(8):
+        # session, user, history context (2), roles, establishments (guardian filter), memberships, their terms;
+        # pooled functions section: current memberships, subscriptions (no share to compute without one)
+        with django_assert_num_queries(10):
             response = client.get(reverse("members:portal"))
         assert len(soup(response).select("section.panel")) == count
 
