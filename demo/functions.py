@@ -8,13 +8,16 @@ FINESS members, with figures for this year and next year (the budget of N+1 is v
   member (mise à disposition, reimbursed), first for itself, then extended to the others, split by
   fixed percentages.
 
+The cost-sharing documents of this year (PDF and XLSX) are asked for once, for the worker to make.
 Idempotent: a groupement that already runs functions is left as it is.
 """
 
 import datetime
 from decimal import Decimal
 
+from documents.services import document_request
 from functions import services
+from functions.documents import COST_SHARING_KINDS
 from functions.enums import FigureKind, KeyMethod, PostMode
 from functions.models import FunctionType, GroupementFunction
 from members.models import Groupement, LegalEntity
@@ -147,3 +150,5 @@ def functions_load(*, groupement: Groupement, members: list[LegalEntity], founde
             },
             actor=actor,
         )  # fmt: skip
+    for kind in COST_SHARING_KINDS:
+        document_request(kind=kind, groupement=groupement, year=this_year, actor=actor)

@@ -103,7 +103,8 @@ def test_the_documents_are_made_by_a_job(groupement, split_ready, kind, magic):
     job.refresh_from_db()
     assert job.status == JobStatus.DONE, job.error
     document = Document.objects.get(job=job)
-    assert document.file.read().startswith(magic)
+    with document.file.open("rb") as handle:
+        assert handle.read().startswith(magic)
     assert document.title == f"Répartition des charges 2026 — {groupement.name}"
     if kind == "cost_sharing":
         assert document.page_count >= 2  # the summary, then a page per function

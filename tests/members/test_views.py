@@ -490,7 +490,12 @@ class TestGroupementNav:
     def test_the_dashboard_links_to_the_members_list(self, director_client, groupement):
         response = director_client.get(reverse("members:groupement_dashboard", args=[groupement.slug]))
         nav = soup(response).select_one(".sub-nav")
-        assert [a.get_text(strip=True) for a in nav.select("a")] == ["Tableau de bord", "Membres", "Documents"]
+        assert [a.get_text(strip=True) for a in nav.select("a")] == [
+            "Tableau de bord",
+            "Membres",
+            "Documents",
+            "Fonctions mutualisées",
+        ]
         assert nav.select_one("a[aria-current=page]").get_text(strip=True) == "Tableau de bord"
 
     def test_member_pages_mark_the_members_link(self, director_client, groupement):
