@@ -53,6 +53,42 @@ ROLE_SPECS: dict[Role, RoleSpec] = {
 }
 
 READ_ONLY_ROLES = frozenset(role for role, spec in ROLE_SPECS.items() if spec.read_only)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who uses one part of the site: the roles that belong to it, its home page, its navigation label."""
+
+    roles: frozenset[Role]
+    url_name: str  # the URL name of the audience's home page
+    label: str  # the navigation entry (French)
+
+
+# Every audience, in priority order: a user's home is the first audience one of their roles belongs
+# to, and the navigation shows every such audience in this order. The home view (gtsms.views.home)
+# and the navigation (accounts.context_processors) read this table; nothing else lists role sets.
+AUDIENCES: tuple[Audience, ...] = (
+    Audience(
+        roles=frozenset({Role.GROUPEMENT_DIRECTOR, Role.GROUPEMENT_STAFF, Role.PLATFORM_ADMIN}),
+        url_name="members:groupement_list",
+        label="Groupement",
+    ),
+    Audience(roles=frozenset({Role.ESTABLISHMENT_DIRECTOR}), url_name="members:portal", label="Mon établissement"),
+    Audience(
+        roles=frozenset({Role.ARS_REVIEWER, Role.DEPARTEMENT_READER}),
+        url_name="compliance:ars_home",
+        label="Revue ARS",
+    ),
+    Audience(roles=frozenset({Role.PLATFORM_ADMIN}), url_name="admin:index", label="Administration"),
+)
+
+
+def audiences_for(roles) -> list[Audience]:
+    """The audiences the given roles belong to, in priority order (the first one is the home)."""
+    held = {Role(role) for role in roles}
+    return [audience for audience in AUDIENCES if audience.roles & held]
+
+
 SCOPE_FIELDS = ("groupement", "establishment", "region", "departement")
 
 
@@ -65,7 +101,8 @@ def group_name(role: Role | str, scope_object) -> str:
 
 
 def check_role_specs() -> list[str]:
-    """What is wrong in ``ROLE_SPECS`` (undeclared keys, a right on another scope than its role's)."""
+    """What is wrong in ``ROLE_SPECS`` (undeclared keys, a right on another scope than its role's, a
+    role in no audience)."""
     errors = []
     for role, spec in ROLE_SPECS.items():
         for key in spec.permissions:
@@ -76,6 +113,8 @@ def check_role_specs() -> list[str]:
                 continue
             if right.scope != spec.scope:
                 errors.append(f"{role.value}: right {key!r} is held on {right.scope}, the role on {spec.scope}")
+        if not audiences_for([role]):
+            errors.append(f"{role.value}: the role belongs to no audience (AUDIENCES): it would have no home page")
     return errors
 
 
@@ -86,4 +125,13 @@ def permissions_matrix_markdown() -> str:
         labels = "; ".join(right.label for right in spec.granted_rights()) or "tous (superutilisateur)"
         writes = "jamais (lecture seule)" if spec.read_only else "oui"
         lines.append(f"| {role.label} (`{role.value}`) | {spec.scope or 'plateforme'} | {labels} | {writes} |")
+    return "\n".join(lines)
+
+
+def audiences_markdown() -> str:
+    """The audience table of docs/permissions.md, generated from AUDIENCES (priority order)."""
+    lines = ["| ordre | espace | page d'accueil | rôles |", "| --- | --- | --- | --- |"]
+    for rank, audience in enumerate(AUDIENCES, start=1):
+        roles = ", ".join(f"`{role.value}`" for role in Role if role in audience.roles)
+        lines.append(f"| {rank} | {audience.label} | `{audience.url_name}` | {roles} |")
     return "\n".join(lines)

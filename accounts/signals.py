@@ -1,5 +1,5 @@
 """The rights of every room reach the database after each ``migrate``, and a misspelt right stops
-the start (docs/permissions.md, "Quand un salon ajoute un droit").
+the start (docs/permissions.md, "When a room adds a right").
 
 Why ``post_migrate`` rather than a migration per right: a right is code (a room's ``perms.py``), not
 schema; a data migration would freeze the registry of the day it was written, and every room would
@@ -40,10 +40,12 @@ def rights_after_migrate(sender, **kwargs) -> None:
 
 
 def check_rights(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """``gtsms.E001``: every right the roles table names is declared by a room, on the role's scope."""
+    """``gtsms.E001``: every right the roles table names is declared by a room, on the role's scope,
+    and every role has an audience."""
     from accounts.roles import check_role_specs
 
-    return [
-        checks.Error(message, hint="Déclarez le droit dans le perms.py de son salon.", id="gtsms.E001")
-        for message in check_role_specs()
-    ]
+    hint = (
+        "Déclarez le droit dans le perms.py de son salon, sur la portée du rôle ; "
+        "rattachez chaque rôle à un espace (accounts.roles.AUDIENCES)."
+    )
+    return [checks.Error(message, hint=hint, id="gtsms.E001") for message in check_role_specs()]

@@ -86,7 +86,8 @@ def _status(*, gtsms: list, ghts: list, derogation: Derogation | None) -> Covera
 def coverage_for_territory(
     *, regions: list[Region], departements: list[Departement], day: datetime.date | None = None
 ) -> TerritoryCoverage:
-    """Every open mandatory establishment of the reader's territory and where it belongs on ``day``.
+    """Every open mandatory establishment of the reader's territory and where it belongs on ``day``
+    (and the closed ones whose legal entity is still a GTSMS member).
 
     L. 312-7-2 I CASF: a mandatory establishment joins a GTSMS (as a member, not a partner) or a GHT
     (L. 6132-1 CSP), unless a dérogation is granted (R. 312-194-32; its status comes from
@@ -108,9 +109,10 @@ def coverage_for_territory(
     )
     ghts = GhtMembership.objects.filter(since__lte=day).filter(Q(until__isnull=True) | Q(until__gte=day))
     establishments = (
-        Establishment.objects.filter(
-            departement__in=scope_departements, eligibility=EligibilityCategory.MANDATORY, closed=False
-        )
+        Establishment.objects.filter(departement__in=scope_departements, eligibility=EligibilityCategory.MANDATORY)
+        # A closed establishment still counts while its legal entity is a GTSMS member: it is shown
+        # "fermé dans FINESS", and its membership lasts until the groupement records its end.
+        .filter(Q(closed=False) | Q(legal_entity__in=gtsms.values("legal_entity")))
         .select_related("legal_entity")
         .prefetch_related(
             Prefetch("legal_entity__memberships", queryset=gtsms, to_attr="current_gtsms"),

@@ -1,16 +1,18 @@
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from compliance import selectors
-from members import selectors as member_selectors
+from core.perms import require
+from members import perms as member_perms, selectors as member_selectors
 
 
 def _review_scope(request):
     """The régions and départements the reader may see; refused to anyone else."""
     regions, departements = member_selectors.review_scope_for_user(user=request.user)
-    if not regions and not departements:
-        raise PermissionDenied("Cette page est réservée aux agents de l'ARS et aux lecteurs des départements.")
+    require(
+        member_perms.can_review_territory(regions, departements),
+        "Cette page est réservée aux agents de l'ARS et aux lecteurs des départements.",
+    )
     return regions, departements
 
 

@@ -9,6 +9,7 @@ class JournalAction(models.TextChoices):
     USER_DISABLED = "USER_DISABLED", "Compte désactivé"
     PERMISSIONS_SYNCED = "PERMISSIONS_SYNCED", "Droits resynchronisés"
     FINESS_IMPORTED = "FINESS_IMPORTED", "Import FINESS"
+    FINESS_CLOSURES_DECIDED = "FINESS_CLOSURES_DECIDED", "Fermetures FINESS confirmées ou écartées"
     MEMBER_ADMITTED = "MEMBER_ADMITTED", "Membre admis"
     MEMBER_WITHDRAWN = "MEMBER_WITHDRAWN", "Retrait d'un membre"
     MEMBER_EXCLUDED = "MEMBER_EXCLUDED", "Exclusion d'un membre"

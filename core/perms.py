@@ -11,18 +11,33 @@ from django.core.exceptions import PermissionDenied
 from guardian.core import ObjectPermissionChecker
 
 
+class _NoRights:
+    """The checker of nobody signed in: holds no right, asks the database nothing."""
+
+    def has_perm(self, perm, obj) -> bool:
+        return False
+
+    def get_perms(self, obj) -> list[str]:
+        return []
+
+    def prefetch_perms(self, objects) -> bool:
+        return True
+
+
 def checker_for(user) -> ObjectPermissionChecker:
     """One guardian checker per user object: an object's permissions are read once, then cached.
 
     The request's user and the actor a view hands to a service are the same object, so the view's
     checks and the service's check share one cache: a page costs the same few permission queries
-    however many checks it makes.
+    however many checks it makes. Nobody signed in (``None``, an anonymous user) holds no right.
+    The cache lives as long as the user object: a role granted after the first check is seen by
+    the next request (a new user object), not by this one.
     """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return _NoRights()
     checker = getattr(user, "_gtsms_perm_checker", None)
     if checker is None:
-        checker = ObjectPermissionChecker(user)
-        if user is not None and getattr(user, "is_authenticated", False):
-            user._gtsms_perm_checker = checker
+        checker = user._gtsms_perm_checker = ObjectPermissionChecker(user)
     return checker
 
 

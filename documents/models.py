@@ -26,7 +26,7 @@ class GenerationJob(BackgroundJob):
     """One request to produce a document (or to finalise a draft), run by a Celery worker."""
 
     # Kind codes are not database choices: rooms register their kinds at start-up (registry).
-    kind = models.CharField("type de document", max_length=40, db_index=True)
+    kind = models.CharField("type de document", max_length=40, db_index=True, validators=[registry.validate_kind])
     groupement = models.ForeignKey(
         "members.Groupement", verbose_name="groupement", on_delete=models.PROTECT, related_name="generation_jobs"
     )
@@ -79,7 +79,7 @@ class GenerationJob(BackgroundJob):
 class Document(TimeStampedModel):
     """Version N of a kind of document for one subject of one groupement, with its stored file."""
 
-    kind = models.CharField("type de document", max_length=40)
+    kind = models.CharField("type de document", max_length=40, validators=[registry.validate_kind])
     groupement = models.ForeignKey(
         "members.Groupement", verbose_name="groupement", on_delete=models.PROTECT, related_name="documents"
     )

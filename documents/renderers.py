@@ -26,6 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from core.exports import safe_cell
 from documents.registry import Sheet
 
 
@@ -203,7 +204,10 @@ def render_pdf(*, template: str, context: dict[str, Any], progress: Progress | N
 
 
 def _cell(sheet, value, *, font=None, number_format=None, alignment=None) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
+    """One cell; text goes through ``core.exports.safe_cell`` and is always stored as text, never a formula."""
+    cell = WriteOnlyCell(sheet, value=safe_cell(value))
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
     if font is not None:
         cell.font = font
     if number_format is not None and value is not None:

@@ -14,6 +14,7 @@ from core.enums import JobStatus, JournalAction
 from core.exceptions import BusinessRuleError
 from core.jobs import job_enqueue
 from core.journal import journal_record
+from core.perms import checker_for, require
 from documents import perms, registry, tasks
 from documents.enums import DocumentStatus
 from documents.models import Document, GenerationJob
@@ -41,6 +42,29 @@ def subject_key_for(subject, *, groupement, year: int | None) -> str:
     return key
 
 
+def _subject_key_of(spec: registry.KindSpec, subject, *, groupement, year: int | None) -> str:
+    """The subject key of a request, checked against the kind's subject (registry): an object kind
+    needs one object of the groupement; the groupement's own kinds take none, and a year only with
+    ``SUBJECT_GROUPEMENT_YEAR``."""
+    if isinstance(spec.subject, registry.ObjectSubject):
+        if subject is None:
+            raise BusinessRuleError(
+                f"Le document « {spec.title} » porte sur un objet précis : demandez-le depuis sa page."
+            )
+        key = subject_key_for(subject, groupement=groupement, year=year)
+        pk = key.removeprefix(spec.subject.prefix)
+        if pk == key or spec.subject.resolve(groupement, pk) is None:
+            raise BusinessRuleError(
+                f"Cet objet ne peut pas être le sujet du document « {spec.title} » de ce groupement."
+            )
+        return key
+    if subject is not None and not (isinstance(subject, Model) and subject == groupement):
+        raise BusinessRuleError(f"Le document « {spec.title} » porte sur le groupement lui-même, sans autre objet.")
+    if year is not None and not spec.takes_year:
+        raise BusinessRuleError(f"Le document « {spec.title} » ne porte pas sur une année : laissez l'année vide.")
+    return subject_key_for(None, groupement=groupement, year=year)
+
+
 def _actor_or_none(actor):
     return actor if actor is not None and actor.is_authenticated else None
 
@@ -58,18 +82,32 @@ def document_request(
 ) -> GenerationJob:
     """Ask for a document: a PENDING job now, its task enqueued when the transaction commits.
 
-    A final document (no "PROJET" mark) needs the right to finalise documents of the groupement
-    (``actor=None`` is the platform itself: commands, demo loader). Asking again while the same
+    ``subject``: for a kind about an object of its room (``registry.ObjectSubject``), that object
+    (or its key), which must belong to the groupement; for the groupement's own kinds, None (the
+    key is then ``"year:<N>"`` with a year, else ``"groupement:<pk>"``).
+
+    The actor must be allowed to produce the groupement's documents (``can_generate_documents``),
+    and to finalise them for a final document, without the "PROJET" mark (``can_finalise_documents``);
+    refused with ``RightRequired`` (403). ``actor=None`` is the platform itself (commands, demo
+    loader), not checked. Asking again while the same
     request is still waiting or running returns that job rather than a second one.
     """
+    if actor is not None:
+        checker = checker_for(actor)
+        require(
+            perms.can_generate_documents(checker, groupement),
+            "Vous n'avez pas le droit de produire les documents de ce groupement.",
+        )
+        require(
+            not final or perms.can_finalise_documents(checker, groupement),
+            "Vous n'avez pas le droit de produire un document définitif pour ce groupement.",
+        )
     spec = registry.get(kind)
     if not spec.is_available_for(groupement):
         raise BusinessRuleError(f"Le document « {spec.title} » n'est pas disponible pour ce groupement.")
     if year is not None and not 2000 <= int(year) <= 2100:
         raise BusinessRuleError(f"L'année {year} n'est pas valide.")
-    if final and actor is not None and not perms.can_finalise_documents(actor, groupement):
-        raise BusinessRuleError("Vous n'avez pas le droit de produire un document définitif pour ce groupement.")
-    subject_key = subject_key_for(subject, groupement=groupement, year=year)
+    subject_key = _subject_key_of(spec, subject, groupement=groupement, year=year)
     same = GenerationJob.objects.active().filter(
         kind=spec.kind, groupement=groupement, subject_key=subject_key, year=year, final=final, finalises=None
     )
@@ -103,12 +141,16 @@ def document_finalise(*, document: Document, actor, enqueue: bool = True) -> Gen
     """Finalise a draft: a job turns it into the final file of the same version, without "PROJET".
 
     The final file is made from the draft's own content (not from today's data), so it says exactly
-    what was reviewed. Needs the right to finalise documents of the groupement. A final document is
+    what was reviewed. The actor must be allowed to finalise the groupement's documents
+    (``can_finalise_documents``; ``actor=None`` is the platform, not checked). A final document is
     never changed; a version older than a final one cannot be finalised. Journaled
     (DOCUMENT_FINALISED) when the final file is stored.
     """
-    if actor is not None and not perms.can_finalise_documents(actor, document.groupement):
-        raise BusinessRuleError("Vous n'avez pas le droit de finaliser les documents de ce groupement.")
+    if actor is not None:
+        require(
+            perms.can_finalise_documents(checker_for(actor), document.groupement),
+            "Vous n'avez pas le droit de finaliser les documents de ce groupement.",
+        )
     document = Document.objects.select_for_update(of=("self",)).get(pk=document.pk)
     if document.status != DocumentStatus.DRAFT:
         raise BusinessRuleError("Ce document est déjà définitif : il ne peut plus être modifié.")

@@ -10,21 +10,17 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.enums import Role
+from accounts.roles import audiences_for
 from accounts.selectors import user_roles
 from gtsms.celery import app as celery_app
 
 
 @require_safe
 def home(request):
-    """Send the user to the home page of their audience (groupement, portal, ARS review)."""
-    roles = {assignment.role for assignment in user_roles(request)}
-    if roles & {Role.GROUPEMENT_DIRECTOR, Role.GROUPEMENT_STAFF, Role.PLATFORM_ADMIN}:
-        return redirect("members:groupement_list")
-    if Role.ESTABLISHMENT_DIRECTOR in roles:
-        return redirect("members:portal")
-    if roles & {Role.ARS_REVIEWER, Role.DEPARTEMENT_READER}:
-        return redirect("compliance:ars_home")
+    """Send the user to the home page of their first audience (``accounts.roles.AUDIENCES``)."""
+    audiences = audiences_for(assignment.role for assignment in user_roles(request))
+    if audiences:
+        return redirect(audiences[0].url_name)
     return render(request, "no_role.html")
 
 

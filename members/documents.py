@@ -17,7 +17,6 @@ from django.utils import timezone
 from core import formatting
 from core.exceptions import BusinessRuleError
 from documents import registry
-from documents.enums import DocumentKind
 from documents.registry import Column, Sheet
 from documents.renderers import FORMAT_DATE, FORMAT_INTEGER, FORMAT_NUMBER, FORMAT_PERCENT
 from members.enums import MembershipCategory
@@ -26,6 +25,9 @@ from members.selectors import with_terms_on
 
 
 HUNDRED = Decimal(100)
+
+MEMBERS_REGISTER = "members_register"
+MEMBERS_LIST = "members_list"
 
 
 @dataclass(frozen=True)
@@ -281,17 +283,23 @@ def members_list_sheets(context: dict) -> list[Sheet]:
 
 def register_document_kinds() -> None:
     """Declare this room's kinds of document (called from ``MembersConfig.ready``)."""
+    # The register is annexed to the convention constitutive: the ARS and the départements read its
+    # final versions. The list (a working spreadsheet) stays with the groupement's staff.
     registry.register(
-        DocumentKind.MEMBERS_REGISTER,
+        MEMBERS_REGISTER,
         format="pdf",
         title="Registre des membres",
         builder=members_register_context,
         template="print/members_register.html",
+        subject=registry.SUBJECT_GROUPEMENT_YEAR,
+        audience=frozenset({registry.Audience.STAFF, registry.Audience.READERS}),
     )
     registry.register(
-        DocumentKind.MEMBERS_LIST,
+        MEMBERS_LIST,
         format="xlsx",
         title="Liste des membres (tableur)",
         builder=members_list_context,
         sheets=members_list_sheets,
+        subject=registry.SUBJECT_GROUPEMENT_YEAR,
+        audience=frozenset({registry.Audience.STAFF}),
     )

@@ -2,11 +2,15 @@
 
 Rights are declared here (``core.rights``) and named in ``accounts.roles.ROLE_SPECS`` by their key
 (``"members.manage_members"``). Predicates take a guardian checker (``core.perms.request_checker`` in
-a view, ``core.perms.checker_for(actor)`` in a service) and the object; each says who passes.
+a view, ``core.perms.checker_for(actor)`` in a service) and the object; each says who passes. A
+platform administrator (a superuser) passes every predicate that reads a right: guardian grants a
+superuser every permission.
 """
 
+import datetime
+
 from core import rights
-from documents.perms import GENERATE_DOCUMENTS
+from documents.perms import can_generate_documents
 
 
 ROOM = "members"
@@ -33,22 +37,92 @@ READ_DEPARTEMENT = rights.declare(
 )
 
 
-def groupement_abilities(checker, groupement) -> dict[str, bool]:
-    """What a user may do on a groupement's members pages, read from one prefetched ``ObjectPermissionChecker``.
+# --- Groupement ------------------------------------------------------------------------------------
 
-    Recording admissions, departures and terms needs ``manage_members``; exporting needs ``generate_documents``.
-    """
+
+def can_view_groupement(checker, groupement) -> bool:
+    """The groupement's director and staff (and platform administrators) see its dashboard, members
+    and documents."""
+    return VIEW_GROUPEMENT.held_by(checker, groupement)
+
+
+def can_manage_groupement(checker, groupement) -> bool:
+    """Only the groupement's director (and platform administrators) manage the groupement itself."""
+    return MANAGE_GROUPEMENT.held_by(checker, groupement)
+
+
+def can_manage_members(checker, groupement) -> bool:
+    """The groupement's director and staff record admissions, withdrawals, exclusions and terms
+    (decided by the assemblée générale, R. 312-194-10 and R. 312-194-22 CASF)."""
+    return MANAGE_MEMBERS.held_by(checker, groupement)
+
+
+def can_export_members(checker, groupement) -> bool:
+    """Exporting the members list is asking for a document: whoever may produce the groupement's
+    documents (``documents.perms.can_generate_documents``)."""
+    return can_generate_documents(checker, groupement)
+
+
+def can_record_leave(checker, groupement, membership) -> bool:
+    """A withdrawal or an exclusion is recorded by whoever manages members, once, on a current
+    period (``left_on`` still empty)."""
+    return membership.left_on is None and can_manage_members(checker, groupement)
+
+
+def can_change_terms(checker, groupement, membership, *, today: datetime.date) -> bool:
+    """Voting rights and contribution share change (R. 312-194-12 CASF) by whoever manages members,
+    until the period has ended."""
+    ended = membership.left_on is not None and membership.left_on <= today
+    return not ended and can_manage_members(checker, groupement)
+
+
+# --- Establishment and territories -----------------------------------------------------------------
+
+
+def can_view_establishment(checker, establishment) -> bool:
+    """The establishment's director (and platform administrators) see the establishment."""
+    return VIEW_ESTABLISHMENT.held_by(checker, establishment)
+
+
+def can_direct_establishment(checker, establishment) -> bool:
+    """The establishment's director acts for it on the portal (platform administrators pass too)."""
+    return DIRECT_ESTABLISHMENT.held_by(checker, establishment)
+
+
+def can_review_region(checker, region) -> bool:
+    """ARS staff of the région (and platform administrators) read every groupement and establishment
+    of it; reading only (architecture.md §4)."""
+    return REVIEW_REGION.held_by(checker, region)
+
+
+def can_read_departement(checker, departement) -> bool:
+    """Readers of the conseil départemental (and platform administrators) read the groupements and
+    establishments of their département; reading only."""
+    return READ_DEPARTEMENT.held_by(checker, departement)
+
+
+def can_review_territory(regions, departements) -> bool:
+    """The ARS pages open to whoever reads at least one région or département: ``regions`` and
+    ``departements`` are the user's review scope, already filtered by guardian in the ORM
+    (``members.selectors.review_scope_for_user``), so this costs no permission query."""
+    return bool(regions) or bool(departements)
+
+
+# --- Abilities of the members pages ----------------------------------------------------------------
+
+
+def groupement_abilities(checker, groupement) -> dict[str, bool]:
+    """What the user may do on a groupement's members pages (two cached checks of one groupement)."""
     return {
-        "can_manage": checker.has_perm(MANAGE_MEMBERS, groupement),
-        "can_export": checker.has_perm(GENERATE_DOCUMENTS, groupement),
+        "can_manage": can_manage_members(checker, groupement),
+        "can_export": can_export_members(checker, groupement),
     }
 
 
-def member_abilities(checker, groupement, membership, *, today) -> dict[str, bool]:
-    """A departure is recorded once, on a current period; terms can change until the period has ended."""
-    can_manage = groupement_abilities(checker, groupement)["can_manage"]
+def member_abilities(checker, groupement, membership, *, today: datetime.date) -> dict[str, bool]:
+    """What the user may do on one member's page (see ``can_record_leave`` and ``can_change_terms``)."""
     return {
-        "can_manage": can_manage,
-        "can_record_leave": can_manage and membership.left_on is None,
-        "can_change_terms": can_manage and (membership.left_on is None or membership.left_on > today),
+        "can_manage": can_manage_members(checker, groupement),
+        "can_record_leave": can_record_leave(checker, groupement, membership),
+        "can_change_terms": can_change_terms(checker, groupement, membership, today=today),
     }

@@ -3,7 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
@@ -170,6 +170,19 @@ def _establishment_count() -> Coalesce:
     return Coalesce(Subquery(open_sites), 0)
 
 
+def _finess_closed() -> dict:
+    """``finess_closed_count`` and ``finess_closed_on`` (latest) of the member's establishments closed in FINESS."""
+    closed = (
+        Establishment.objects.filter(legal_entity=OuterRef("legal_entity"), closed=True)
+        .order_by()
+        .values("legal_entity")
+    )
+    return {
+        "finess_closed_count": Coalesce(Subquery(closed.annotate(n=Count("id")).values("n")), 0),
+        "finess_closed_on": Subquery(closed.annotate(last=Max("closed_on")).values("last")),
+    }
+
+
 def membership_list(
     *, groupement: Groupement, filters: MemberListFilters | None = None, day: datetime.date | None = None
 ) -> QuerySet[Membership]:
@@ -193,7 +206,7 @@ def membership_list(
                 Establishment.objects.filter(legal_entity=OuterRef("legal_entity"), departement_id=filters.departement)
             )
         )
-    qs = with_terms_on(qs, day).annotate(establishment_count=_establishment_count())
+    qs = with_terms_on(qs, day).annotate(establishment_count=_establishment_count(), **_finess_closed())
     return qs.select_related("legal_entity").order_by(*MEMBER_SORTS.get(filters.sort, MEMBER_SORTS["name"]))
 
 

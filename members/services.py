@@ -23,6 +23,8 @@ from core.enums import JournalAction
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
 from core.journal import journal_record
+from core.perms import checker_for, require
+from members import perms
 from members.eligibility import may_be_member
 from members.enums import GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
 from members.models import GhtMembership, Groupement, LegalEntity, Membership, MembershipTerms
@@ -245,6 +247,16 @@ def _full_clean(instance: models.Model) -> None:
         raise BusinessRuleError(messages) from error
 
 
+def _require_manage_members(actor: AbstractBaseUser | None, groupement: Groupement) -> None:
+    """The service decides (docs/permissions.md): the actor must pass ``perms.can_manage_members``;
+    ``actor=None`` is the platform itself (commands, the demo loader), not checked."""
+    if actor is not None:
+        require(
+            perms.can_manage_members(checker_for(actor), groupement),
+            f"Vous n'avez pas le droit de gérer les membres du groupement « {groupement.name} ».",
+        )
+
+
 def _lock(membership: Membership) -> Membership:
     """Lock the membership row for this transaction and refresh ``membership`` from it."""
     Membership.objects.select_for_update(of=("self",)).filter(pk=membership.pk).values_list("pk").get()
@@ -318,6 +330,7 @@ def membership_admit(
     ``act`` records that text. In a GTSMS a private-law entity can only be a partner (L. 312-7), and
     an entity is a member of one GTSMS at a time (L. 312-7-2 I).
     """
+    _require_manage_members(actor, groupement)
     _check_act(act)
     if groupement.status == GroupementStatus.DISSOLVED or (
         groupement.dissolved_on is not None and admitted_on >= groupement.dissolved_on
@@ -403,6 +416,7 @@ def membership_withdraw(
     at the latest 30 June of the year before. A partner by convention is not a member: its
     partnership ends on the terms of its convention (L. 312-7), so only the order of dates is checked.
     """
+    _require_manage_members(actor, membership.groupement)
     membership = _lock(membership)
     _check_act(act)
     _check_current(membership)
@@ -443,6 +457,7 @@ def membership_exclude(
     (R. 312-194-10 CASF); the AG decides without the member's vote (R. 312-194-22). ``left_on`` is
     the first day no longer a member, on or after the decision.
     """
+    _require_manage_members(actor, membership.groupement)
     membership = _lock(membership)
     _check_act(act)
     _check_current(membership)
@@ -487,6 +502,7 @@ def membership_terms_change(
     contributions are revised every year with the budget (R. 312-194-7 8°). Earlier rows are kept:
     the new row must start after the latest one, within the membership period.
     """
+    _require_manage_members(actor, membership.groupement)
     membership = _lock(membership)
     _check_act(act)
     if valid_from < membership.admitted_on:

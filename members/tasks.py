@@ -5,7 +5,7 @@ import datetime
 from celery import shared_task
 
 from core.jobs import job_sweep
-from members.finess import runs
+from members.finess import execution
 from members.models import FinessImportRun
 
 
@@ -13,8 +13,8 @@ from members.models import FinessImportRun
 # below the broker's visibility timeout (900 s by default in settings).
 @shared_task(name="members.finess_import", acks_late=True, soft_time_limit=600, time_limit=660)
 def members_finess_import(run_id: int) -> None:
-    """Import the FINESS files of one FinessImportRun (members.finess.runs.finess_import_run_execute)."""
-    runs.finess_import_run_execute(run_id=run_id)
+    """Import the FINESS files of one FinessImportRun (members.finess.execution.finess_import_run_execute)."""
+    execution.finess_import_run_execute(run_id=run_id)
 
 
 @shared_task(name="members.finess_import_sweep", acks_late=False)

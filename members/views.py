@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
-from core.perms import request_checker
-from documents import perms as document_perms
+from core.perms import is_platform_admin, request_checker
+from documents import perms as document_perms, selectors as document_selectors
 from documents.services import document_request
 from functions.selectors import portal_functions_for_user
 from members import forms, perms, selectors, services
@@ -22,6 +22,7 @@ MEMBERS_PER_PAGE = 25
 
 
 def _groupement_abilities(request, groupement: Groupement) -> dict[str, bool]:
+    """Booleans for the template, from the predicates the services check (members.perms)."""
     return perms.groupement_abilities(request_checker(request), groupement)
 
 
@@ -39,7 +40,7 @@ def _membership_or_404(groupement: Groupement, membership_id: int) -> Membership
 @require_safe
 def groupement_list(request):
     groupements = list(selectors.groupement_list_for_user(user=request.user))
-    if len(groupements) == 1 and not request.user.is_superuser:
+    if len(groupements) == 1 and not is_platform_admin(request.user):
         return redirect("members:groupement_dashboard", slug=groupements[0].slug)
     return render(request, "members/groupement_list.html", {"groupements": groupements})
 
@@ -219,10 +220,18 @@ def member_export(request, slug: str):
     return redirect("documents:job_detail", slug=groupement.slug, pk=job.pk)
 
 
+PORTAL_DOCUMENTS = 50
+
+
 @require_safe
 def portal(request):
+    """A director's establishments and, under « Documents du groupement », the documents their
+    groupements put at the members' disposal (``documents.audience``)."""
     context = {
         "cards": selectors.portal_for_user(user=request.user),
+        "documents": document_selectors.documents_for_member_director(user=request.user, limit=PORTAL_DOCUMENTS),
+        "document_groupements": document_selectors.member_groupements(user=request.user),
+        "documents_limit": PORTAL_DOCUMENTS,
         "function_entries": portal_functions_for_user(user=request.user),
     }
     return render(request, "members/portal.html", context)

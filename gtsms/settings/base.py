@@ -203,6 +203,11 @@ PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 # Where demo and tests find the real FINESS extracts shipped with the repository.
 FINESS_DATA_DIR = BASE_DIR / "data" / "finess"
+# A FINESS extract that would close more than this share of a département's open establishments
+# waits for a platform admin's confirmation on the import page (members.finess.importer).
+FINESS_CLOSURE_CONFIRM_SHARE = env.float("FINESS_CLOSURE_CONFIRM_SHARE", default=0.10)
+# Largest uploaded file (bytes), checked by core.uploads before anything is stored.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 
 # E-mail (Django 6.1 MAILERS). Production sets an SMTP mailer through MAILER_BACKEND and EMAIL_* variables.
 MAILERS = {"default": {"BACKEND": env("MAILER_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}

@@ -1,12 +1,13 @@
-"""Upload form of FINESS extracts: input checks only (size, text, recognised layout)."""
+"""Upload form of FINESS extracts: input checks only (core.uploads: size and type by content; then the layout)."""
 
 from django import forms
+from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from core.uploads import UploadType, upload_check
 from members.finess.parsing import SNIFF_BYTES, FinessFileError, sniff
 
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 MAX_FILES = 10
 
 
@@ -32,23 +33,24 @@ class FinessUploadForm(forms.Form):
     files = MultipleFileField(
         label="Extraits FINESS",
         help_text=(
-            "Un ou plusieurs fichiers, 200 Mo au plus chacun : extrait des établissements (etalab cs1100507 ou "
+            "Un ou plusieurs fichiers, {limit} au plus chacun : extrait des établissements (etalab cs1100507 ou "
             "cs1100502), extrait des entités juridiques (etalab_stock_ej ou cs1100501), flux JSON de l'ANS. "
             "Les entités juridiques sont importées en premier, quel que soit l'ordre des fichiers."
         ),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["files"]
+        field.help_text = field.help_text.replace("{limit}", filesizeformat(settings.UPLOAD_MAX_BYTES))
 
     def clean_files(self):
         files = self.cleaned_data["files"]
         if len(files) > MAX_FILES:
             raise forms.ValidationError(f"Envoyez au plus {MAX_FILES} fichiers à la fois.")
         for upload in files:
+            upload.upload_type = upload_check(upload, types=(UploadType.TEXT,))
             name = upload.name or "fichier"
-            if upload.size > MAX_UPLOAD_BYTES:
-                raise forms.ValidationError(
-                    f"Le fichier « {name} » est trop volumineux ({filesizeformat(upload.size)}) : "
-                    f"{filesizeformat(MAX_UPLOAD_BYTES)} au plus."
-                )
             head = upload.read(SNIFF_BYTES)
             upload.seek(0)
             try:

@@ -23,13 +23,21 @@ Rules of the upsert:
   eligibility of its establishments. Until then their eligibility is empty, rule ``STATUT_UNKNOWN``.
 - Eligibility (``Establishment.eligibility`` and ``eligibility_rule``) is computed on every import
   from the EJ statut and the ET category by ``members.eligibility`` (L. 312-7-2 I CASF).
-- Closing: only a full establishment extract with a date (the ``finess;etalab;…;<date>`` line of
-  cs1100507/cs1100502) closes anything. It closes, with ``closed_on`` = the extract date, the open
-  establishments that are missing from it, only in the départements the file covers (those of its
-  rows), only when their FINESS update date is older than the extract, and not at all when the
-  database already holds data of those départements updated after the extract date (a newer
-  extract was imported before). Establishments are never deleted. A stock row reopens a closed
-  establishment only when the extract is dated after the closing.
+- Closing (``_FileImport._close_missing``): only a *full* establishment extract closes anything. A
+  file is full when it is an etalab cs1100507/cs1100502 extract whose metadata line
+  (``finess;etalab;<n>;<date>``) has a date and announces exactly the ``structureet`` lines read
+  (rejected and duplicate lines included); a file cut by hand that kept the line of the full extract
+  is then only an update: it creates and updates, closes nothing, and its summary says why. A full
+  extract claims the départements of its rows, and closes there, with ``closed_on`` = the extract
+  date, the open establishments it does not list, unless their FINESS update date is not older than
+  the extract or a line of theirs was rejected. Establishments are never deleted.
+- A closure wave above ``settings.FINESS_CLOSURE_CONFIRM_SHARE`` of a département's open
+  establishments is not applied: it is kept in the summary (``pending_closures``) and a platform
+  admin confirms it, or not, on the import page (``members.finess.runs.finess_closures_decide``).
+- An extract dated before the data already held for its départements (a FINESS update date or a
+  closing after the extract date) changes nothing: its transaction is rolled back and its summary
+  says so. A stock row reopens an establishment closed on or before the extract date (closed by an
+  earlier extract, or by a file that was not full).
 """
 
 import datetime
@@ -40,9 +48,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pghistory
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from core.enums import JournalAction
@@ -136,6 +145,18 @@ def _prepare_transaction(history) -> None:
         )
 
 
+class _OlderExtract(Exception):
+    """Raised inside a file's transaction to undo an extract older than the data held."""
+
+
+def close_establishments(ids: Sequence[int], *, closed_on: datetime.date, now: datetime.datetime) -> None:
+    """Close establishments (never delete them), in batches; their memberships are left as they are."""
+    for index in range(0, len(ids), BATCH):
+        Establishment.objects.filter(id__in=ids[index : index + BATCH]).update(
+            closed=True, closed_on=closed_on, updated_at=now
+        )
+
+
 @dataclass
 class FileSummary:
     """What one file did (for progress lines, the job page and the journal)."""
@@ -152,6 +173,14 @@ class FileSummary:
     placeholders: int = 0
     eligibility_recomputed: int = 0
     notes: list[str] = field(default_factory=list)
+    pending_closures: list[dict] = field(default_factory=list)
+
+    def rolled_back(self) -> "FileSummary":
+        """The summary of a file whose writes were undone: everything it read is unchanged."""
+        self.unchanged = self.read - self.rejected
+        self.created = self.updated = self.closed = self.placeholders = self.eligibility_recomputed = 0
+        self.pending_closures = []
+        return self
 
     def as_facts(self) -> dict:
         return {
@@ -166,6 +195,11 @@ class FileSummary:
             "rejected": self.rejected,
             "placeholders": self.placeholders,
             "eligibility_recomputed": self.eligibility_recomputed,
+            "notes": list(self.notes),
+            "pending_closures": [
+                {k: v for k, v in wave.items() if k != "establishments"} | {"count": len(wave["establishments"])}
+                for wave in self.pending_closures
+            ],
         }
 
 
@@ -207,14 +241,24 @@ class ImportResult:
             "closed": self.closed,
             "rejected": self.rejected,
             "errors": list(self.errors),
+            "notes": [f"{summary.name} : {note}" for summary in self.files for note in summary.notes],
+            "pending_closures": [wave for summary in self.files for wave in summary.pending_closures],
         }
 
 
 class _FileImport:
     """Import of one recognised file, inside its own transaction."""
 
-    def __init__(self, finess_file: FinessFile, result: ImportResult, report: Callable[[float, str], None]):
+    def __init__(
+        self,
+        finess_file: FinessFile,
+        result: ImportResult,
+        report: Callable[[float, str], None],
+        *,
+        confirm_closures: bool = False,
+    ):
         self.file = finess_file
+        self.confirm_closures = confirm_closures
         self.result = result
         self.report = report
         self.summary = FileSummary(name=finess_file.name, kind=finess_file.kind, extract_date=finess_file.extract_date)
@@ -263,7 +307,7 @@ class _FileImport:
             return None
         if row.get("closed") and values.get("closed") is False:
             date, closed_on = self.file.extract_date, row.get("closed_on")
-            if date is None or (closed_on is not None and date <= closed_on):
+            if date is None or (closed_on is not None and date < closed_on):
                 values = {k: v for k, v in values.items() if k not in ("closed", "closed_on")}
         return values
 
@@ -363,6 +407,8 @@ class _FileImport:
     def import_establishments(self, share: tuple[float, float]) -> None:
         self.seen_lines, self.mentioned = {}, set()
         covered: set[str] = set()
+        dated_extract = self.file.kind == FileKind.ETALAB_ET and self.file.extract_date is not None
+        held = self._held_dates() if dated_extract else {}
         on_position, report = self._tracker(share, "Établissements")
         for batch in self._batches(self.file.establishments(on_position)):
             entities = self._legal_entities(batch)
@@ -376,33 +422,93 @@ class _FileImport:
                     covered.add(str(record.values["departement_id"]))
             self._upsert(Establishment, ET_FIELDS, batch)
             report()
-        if self.file.kind == FileKind.ETALAB_ET and self.file.extract_date is not None and covered:
+        if dated_extract and covered:
+            if self._older_than_held(covered, held):
+                raise _OlderExtract
             self.report(sum(share), "Fermeture des établissements absents de l'extrait")
             self._close_missing(covered)
 
-    def _close_missing(self, covered: set[str]) -> None:
+    def _held_dates(self) -> dict[str, datetime.date]:
+        """Newest FINESS date held per département (update or closing), read before the file writes."""
+        newest = (
+            Establishment.objects.order_by()
+            .values("departement_id")
+            .annotate(updated=Max("finess_updated_on"), closed=Max("closed_on"))
+            .values_list("departement_id", "updated", "closed")
+        )
+        return {
+            departement: max(d for d in (updated, closed) if d is not None)
+            for departement, updated, closed in newest
+            if departement and (updated or closed)
+        }
+
+    def _older_than_held(self, covered: set[str], held: dict[str, datetime.date]) -> bool:
+        """True when the database held data of these départements dated after the extract."""
         date = self.file.extract_date
-        in_scope = Establishment.objects.filter(departement_id__in=covered)
-        newest = in_scope.aggregate(newest=Max("finess_updated_on"))["newest"]
+        newest = max((held[d] for d in covered if d in held), default=None)
         if newest is not None and newest > date:
             self.summary.notes.append(
-                f"Aucune fermeture : la base contient des données de ces départements mises à jour le "
-                f"{newest:%d/%m/%Y}, après la date de l'extrait ({date:%d/%m/%Y})."
+                f"Extrait du {date:%d/%m/%Y} plus ancien que les données déjà importées pour ses départements "
+                f"(mises à jour le {newest:%d/%m/%Y}) : rien n'a été modifié."
+            )
+            return True
+        return False
+
+    def _full_extract_error(self) -> str | None:
+        """Why this file is not a full extract (None when it is one)."""
+        announced, read = self.file.announced_rows, self.summary.read
+        if announced is None:
+            return "la ligne « finess;etalab » n'annonce pas de nombre de lignes"
+        if announced != read:
+            return f"la ligne « finess;etalab » annonce {announced} établissements mais le fichier en contient {read}"
+        return None
+
+    def _close_missing(self, covered: set[str]) -> None:
+        date = self.file.extract_date
+        if (reason := self._full_extract_error()) is not None:
+            self.summary.notes.append(
+                f"Aucune fermeture : ce n'est pas un extrait complet ({reason}). "
+                "Les établissements listés ont été créés ou mis à jour, aucun autre n'a été fermé."
             )
             return
-        to_close = [
-            pk
-            for pk, finess, updated_on in in_scope.filter(closed=False).values_list(
-                "id", "finess", "finess_updated_on"
-            )
+        candidates = [
+            (pk, finess, name, departement)
+            for pk, finess, name, departement, updated_on in Establishment.objects.filter(
+                departement_id__in=covered, closed=False
+            ).values_list("id", "finess", "name", "departement_id", "finess_updated_on")
             if finess not in self.seen_lines
             and finess not in self.mentioned
             and (updated_on is None or updated_on < date)
         ]
-        for index in range(0, len(to_close), BATCH):
-            Establishment.objects.filter(id__in=to_close[index : index + BATCH]).update(
-                closed=True, closed_on=date, updated_at=self.now
+        open_counts = dict(
+            Establishment.objects.filter(departement_id__in=covered, closed=False)
+            .values_list("departement_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        by_departement: dict[str, list[tuple]] = {}
+        for row in candidates:
+            by_departement.setdefault(row[3], []).append(row)
+        share = settings.FINESS_CLOSURE_CONFIRM_SHARE
+        to_close = []
+        for departement, rows in sorted(by_departement.items()):
+            open_count = open_counts.get(departement, 0)
+            if self.confirm_closures or len(rows) <= share * open_count:
+                to_close.extend(pk for pk, *_rest in rows)
+                continue
+            self.summary.pending_closures.append(
+                {
+                    "departement": departement,
+                    "extract_date": date.isoformat(),
+                    "open": open_count,
+                    "establishments": [[pk, finess, name] for pk, finess, name, _dep in rows],
+                }
             )
+            self.summary.notes.append(
+                f"Département {departement} : {len(rows)} fermetures sur {open_count} établissements ouverts, "
+                f"plus de {share * 100:g} % : elles attendent la confirmation d'un administrateur de la plateforme."
+            )
+        close_establishments(to_close, closed_on=date, now=self.now)
         self.summary.closed += len(to_close)
 
     def run(self) -> FileSummary:
@@ -423,10 +529,13 @@ def finess_import(
     progress: Progress | None = None,
     actor=None,
     names: Sequence[str] | None = None,
+    confirm_closures: bool = False,
 ) -> ImportResult:
     """Import FINESS extracts (establishments, legal entities, JSON flux), each file atomically.
 
     ``names`` are the file names shown to users (the uploaded names), defaulting to the paths' names.
+    ``confirm_closures`` applies closure waves above ``FINESS_CLOSURE_CONFIRM_SHARE`` at once (the
+    command's ``--confirm-closures``); otherwise they wait in the summary's ``pending_closures``.
     Raises ``FinessFileError`` before writing anything when a file is not a FINESS extract.
     Journals one ``FINESS_IMPORTED`` entry with the counts.
     """
@@ -448,10 +557,13 @@ def finess_import(
         context = {"source": "finess_import", "file": finess_file.name}
         if actor is not None and getattr(actor, "pk", None) is not None:
             context["user"] = actor.pk
+        file_import = _FileImport(finess_file, result, report, confirm_closures=confirm_closures)
         try:
             with transaction.atomic(), pghistory.context(**context) as history:
                 _prepare_transaction(history)
-                summary = _FileImport(finess_file, result, report).run()
+                summary = file_import.run()
+        except _OlderExtract:
+            summary = file_import.summary.rolled_back()
         finally:
             finess_file.release()
         result.add(summary)

@@ -1,121 +1,102 @@
-"""FINESS imports uploaded by platform admins, run in the background (``FinessImportRun``).
+"""Asking for FINESS imports (``FinessImportRun``): what the upload page calls.
 
-``finess_import_run_request`` stores the uploaded files under server-chosen names, writes a PENDING
-run and enqueues its task on commit. The worker calls ``finess_import_run_execute``: it claims the
-run (``core.jobs``), imports the files with ``finess_import`` and stores the result.
-
-Progress: the import holds one transaction per file; ``core.jobs.JobProgress`` writes progress on a
-private autocommit connection while a transaction is open, so the polling page sees it. The run is
-leased (``core.jobs.job_lease``) so that two deliveries of its task never import at the same time.
+``finess_import_run_request`` stores the uploaded files under server-chosen names (``core.uploads``), writes a PENDING
+run and enqueues its task on commit (``members.tasks.members_finess_import``). The worker's side is
+``members.finess.execution`` (the task calls it), so asking and running import each other in one
+direction only: runs → tasks → execution.
 """
 
-import contextlib
-import hashlib
-import logging
-import pathlib
-import shutil
-import tempfile
-import uuid
-from collections.abc import Iterator, Sequence
+import datetime
+from collections.abc import Sequence
 
-from django.core.files.storage import default_storage
+import pghistory
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
-from core.jobs import JobProgress, job_enqueue, job_fail, job_finish, job_lease
-from members.finess.importer import FinessFileError, finess_import
-from members.models import FinessImportRun
+from core.enums import JobStatus, JournalAction
+from core.exceptions import BusinessRuleError
+from core.jobs import job_enqueue
+from core.journal import journal_record
+from core.perms import is_platform_admin, require
+from core.uploads import UploadType, upload_store
+from members import tasks
+from members.finess.importer import close_establishments
+from members.models import Establishment, FinessImportRun
 
-
-logger = logging.getLogger(__name__)
 
 STORAGE_FOLDER = "finess"
-TECHNICAL_FAILURE = (
-    "L'import a échoué à cause d'une erreur technique. Il sera relancé ; si l'échec se répète, signalez-le."
-)
-
-
-def display_name(name: str) -> str:
-    """The user's file name, for display only: no folder, no control character, at most 200 characters."""
-    base = pathlib.PurePath(name.replace("\\", "/")).name
-    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
-    return cleaned[:200] or "fichier"
-
-
-def _store(upload: UploadedFile) -> dict:
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    storage_name = default_storage.save(f"{STORAGE_FOLDER}/{uuid.uuid4().hex}.dat", upload)
-    return {
-        "name": display_name(upload.name or ""),
-        "storage_name": storage_name,
-        "sha256": digest.hexdigest(),
-        "size": upload.size,
-    }
 
 
 @transaction.atomic
 def finess_import_run_request(*, uploads: Sequence[UploadedFile], actor) -> FinessImportRun:
     """Store the uploaded extracts and ask the worker to import them (on commit).
 
-    The files were checked by the upload form (size, text, FINESS layout); the import itself checks
-    them again, line by line, in the worker.
+    The files were checked by the upload form (``core.uploads.upload_check``: size, type by content;
+    then the FINESS layout) and are stored by ``core.uploads.upload_store`` under generated names;
+    the import itself checks them again, line by line, in the worker.
     """
-    from members import tasks  # the tasks module imports this one
-
-    run = FinessImportRun.objects.create(files=[_store(upload) for upload in uploads], requested_by=actor)
+    stored = [
+        upload_store(upload, folder=STORAGE_FOLDER, type=getattr(upload, "upload_type", UploadType.TEXT))
+        for upload in uploads
+    ]
+    run = FinessImportRun.objects.create(files=[item.as_dict() for item in stored], requested_by=actor)
     job_enqueue(run, tasks.members_finess_import.delay)
     return run
 
 
-@contextlib.contextmanager
-def _local_paths(files: list[dict]) -> Iterator[list[pathlib.Path]]:
-    """Local paths of the stored files: the storage's own path, or a temporary copy."""
-    with contextlib.ExitStack() as stack:
-        paths = []
-        for item in files:
-            try:
-                paths.append(pathlib.Path(default_storage.path(item["storage_name"])))
-            except NotImplementedError:
-                copy = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".dat"))
-                with default_storage.open(item["storage_name"], "rb") as source:
-                    shutil.copyfileobj(source, copy)
-                copy.flush()
-                paths.append(pathlib.Path(copy.name))
-        yield paths
+@transaction.atomic
+def finess_closures_decide(*, run: FinessImportRun, index: int, confirm: bool, actor) -> int:
+    """Apply (``confirm``) or set aside a closure wave an import kept for confirmation; journaled.
 
-
-def finess_import_run_execute(*, run_id: int) -> None:
-    """Import the files of a run and store the result; idempotent (a finished run is left alone).
-
-    A file that is not a FINESS extract fails the run at once (nothing was written); a technical
-    error leaves it to be retried while attempts remain (``core.jobs.job_fail``).
+    Platform admins only. A wave is decided once. Confirming closes, on the extract date, the
+    establishments of the wave that are still open and whose FINESS update date is still older than
+    the extract (a later import may have listed them again); returns how many were closed.
     """
-    with job_lease(FinessImportRun, run_id) as run:  # a second delivery waits for nothing: it does nothing
-        if run is None:
-            return
-        try:
-            with _local_paths(run.files) as paths, JobProgress(run) as progress:
-                result = finess_import(
-                    paths, names=[item["name"] for item in run.files], actor=run.requested_by, progress=progress
-                )
-        except FinessFileError as error:
-            job_fail(run, error.message, final=True)
-            return
-        except Exception:
-            logger.exception("Import FINESS %s : échec technique", run.pk)
-            job_fail(run, TECHNICAL_FAILURE, final=False)
-            return
-        _store_result(run, result.as_dict())
-
-
-def _store_result(run: FinessImportRun, summary: dict) -> None:
-    with transaction.atomic():
-        run.result = summary
-        job_finish(
-            run,
-            step=f"Terminé : {summary['read']} lignes lues, {summary['rejected']} rejetées",
-            save_fields=("result",),
+    require(is_platform_admin(actor), "Seul un administrateur de la plateforme peut confirmer des fermetures FINESS.")
+    run = FinessImportRun.objects.select_for_update().get(pk=run.pk)
+    waves = (run.result or {}).get("pending_closures") or []
+    if run.status != JobStatus.DONE or not 0 <= index < len(waves):
+        raise BusinessRuleError("Cet import n'a pas de fermetures en attente à ce numéro.")
+    wave = waves[index]
+    if wave.get("decision"):
+        raise BusinessRuleError("Ces fermetures ont déjà été confirmées ou écartées.")
+    extract_date = datetime.date.fromisoformat(wave["extract_date"])
+    closed = 0
+    if confirm:
+        ids = list(
+            Establishment.objects.filter(
+                id__in=[pk for pk, _finess, _name in wave["establishments"]],
+                departement_id=wave["departement"],
+                closed=False,
+            )
+            .filter(Q(finess_updated_on__isnull=True) | Q(finess_updated_on__lt=extract_date))
+            .values_list("id", flat=True)
         )
+        with pghistory.context(source="finess_closures_decide", run=str(run.public_id), user=actor.pk):
+            close_establishments(ids, closed_on=extract_date, now=timezone.now())
+        closed = len(ids)
+        run.result["closed"] = run.result.get("closed", 0) + closed
+    wave["decision"] = {
+        "confirmed": confirm,
+        "by": str(actor),
+        "at": timezone.now().isoformat(),
+        "closed": closed,
+    }
+    run.save(update_fields=["result", "updated_at"])
+    journal_record(
+        action=JournalAction.FINESS_CLOSURES_DECIDED,
+        groupement=None,
+        actor=actor,
+        target=run,
+        facts={
+            "run": str(run.public_id),
+            "departement": wave["departement"],
+            "extract_date": wave["extract_date"],
+            "confirmed": confirm,
+            "proposed": len(wave["establishments"]),
+            "closed": closed,
+        },
+    )
+    return closed

@@ -1,5 +1,7 @@
 """Reads of the FINESS upload pages."""
 
+import datetime
+
 from django.db.models import QuerySet
 
 from members.models import FinessImportRun
@@ -48,5 +50,23 @@ def finess_import_run_result(run: FinessImportRun) -> dict:
             for error in errors
         ],
         "several_files": any("file" in error for error in errors),
+        "notes": list(result.get("notes") or []),
+        "pending_closures": [
+            {
+                "index": index,
+                "departement": wave.get("departement", ""),
+                "extract_date": _date(wave.get("extract_date")),
+                "open": wave.get("open", 0),
+                "establishments": [
+                    {"finess": finess, "name": name} for _pk, finess, name in wave.get("establishments") or []
+                ],
+                "decision": wave.get("decision"),
+            }
+            for index, wave in enumerate(result.get("pending_closures") or [])
+        ],
         "errors_capped": result.get("rejected", 0) > len(errors),
     }
+
+
+def _date(value) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from core.enums import JobStatus, JournalAction
 from core.exceptions import BusinessRuleError
 from core.models import JournalEntry
+from core.perms import RightRequired
 from documents import production, services
 from documents.enums import DocumentStatus
 from documents.models import Document, GenerationJob
@@ -83,10 +84,11 @@ class TestDocumentRequest:
 
     def test_a_final_document_needs_the_right_to_finalise(self, make_groupement, staff):
         groupement = make_groupement(members=1)
-        with pytest.raises(BusinessRuleError, match="définitif"):
+        with pytest.raises(RightRequired, match="définitif"):
             services.document_request(
                 kind="members_register", groupement=groupement, final=True, actor=staff(groupement)
             )
+        assert not GenerationJob.objects.exists()
 
     def test_asking_twice_while_waiting_gives_the_same_job(self, make_groupement):
         groupement = make_groupement(members=1)
@@ -100,15 +102,46 @@ class TestDocumentRequest:
 
     def test_subject_may_be_a_key_or_a_model_instance(self, make_groupement):
         groupement = make_groupement(members=1)
+        membership = groupement.memberships.get()
         job = services.document_request(
-            kind="members_list", groupement=groupement, subject="exercise:2026-a", actor=None, enqueue=False
+            kind="test_about_member", groupement=groupement, subject=membership, actor=None, enqueue=False
         )
-        assert job.subject_key == "exercise:2026-a"
+        assert job.subject_key == f"members.membership:{membership.pk}"
+        again = services.document_request(
+            kind="test_about_member", groupement=groupement, subject=job.subject_key, actor=None, enqueue=False
+        )
+        assert again == job
         assert services.subject_key_for(groupement, groupement=groupement, year=None) == (
             f"members.groupement:{groupement.pk}"
         )
         with pytest.raises(BusinessRuleError):
             services.subject_key_for("pas une clé", groupement=groupement, year=None)
+
+    def test_an_object_kind_needs_an_object_of_the_groupement(self, make_groupement):
+        groupement, other = make_groupement(members=1), make_groupement(members=1)
+        with pytest.raises(BusinessRuleError, match="porte sur un objet précis"):
+            services.document_request(kind="test_about_member", groupement=groupement, actor=None, enqueue=False)
+        for subject in (other.memberships.get(), groupement, f"members.membership:{other.memberships.get().pk}"):
+            with pytest.raises(BusinessRuleError, match="ne peut pas être le sujet"):
+                services.document_request(
+                    kind="test_about_member", groupement=groupement, subject=subject, actor=None, enqueue=False
+                )
+        assert not GenerationJob.objects.exists()
+
+    def test_a_groupement_kind_takes_no_other_subject_and_a_year_only_when_it_is_about_one(self, make_groupement):
+        groupement = make_groupement(members=1)
+        with pytest.raises(BusinessRuleError, match="sans autre objet"):
+            services.document_request(
+                kind="members_list", groupement=groupement, subject="exercise:2026-a", actor=None, enqueue=False
+            )
+        with pytest.raises(BusinessRuleError, match="ne porte pas sur une année"):
+            services.document_request(
+                kind="test_for_members", groupement=groupement, year=2025, actor=None, enqueue=False
+            )
+        job = services.document_request(
+            kind="members_list", groupement=groupement, subject=groupement, actor=None, enqueue=False
+        )
+        assert job.subject_key == f"groupement:{groupement.pk}"
 
 
 class TestJobRun:
@@ -275,7 +308,7 @@ class TestFinalise:
     def test_finalising_needs_the_right(self, make_groupement, staff):
         groupement = make_groupement(members=1)
         draft = request_and_run(kind="members_list", groupement=groupement).document
-        with pytest.raises(BusinessRuleError, match="droit de finaliser"):
+        with pytest.raises(RightRequired, match="droit de finaliser"):
             services.document_finalise(document=draft, actor=staff(groupement))
 
     def test_a_version_older_than_a_final_one_cannot_be_finalised(self, make_groupement, director):

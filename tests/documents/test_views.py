@@ -5,9 +5,9 @@ from django.template.loader import render_to_string
 from django.urls import resolve, reverse
 
 from accounts.enums import Role
-from core.enums import JobStatus
+from core.enums import JobStatus, JournalAction
 from core.models import JournalEntry
-from documents.enums import DOCUMENT_DOWNLOADED, DocumentStatus
+from documents.enums import DocumentStatus
 from documents.models import GenerationJob
 from tests.documents.factories import DocumentFactory, GenerationJobFactory
 from tests.members.factories import EstablishmentFactory, GroupementFactory, MembershipFactory
@@ -195,7 +195,7 @@ class TestDownload:
         expected = f"liste-des-membres-tableur-{groupement.slug}-2026-v3-projet.xlsx"
         assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
         assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        entry = JournalEntry.objects.get(action=DOCUMENT_DOWNLOADED)
+        entry = JournalEntry.objects.get(action=JournalAction.DOCUMENT_DOWNLOADED)
         assert entry.actor == user and entry.target_id == str(document.pk)
 
     def test_an_altered_file_is_not_sent(self, client, groupement, staff):
@@ -206,7 +206,7 @@ class TestDownload:
         response = client.get(download_url(document))
         assert response.status_code == 409
         assert "altéré" in response.content.decode()
-        assert not JournalEntry.objects.filter(action=DOCUMENT_DOWNLOADED).exists()
+        assert not JournalEntry.objects.filter(action=JournalAction.DOCUMENT_DOWNLOADED).exists()
 
 
 class TestFinaliseView:

@@ -37,6 +37,8 @@ class TestImportFinessCommand:
             "closed": 0,
             "rejected": 0,
             "errors": [],
+            "notes": [],
+            "pending_closures": [],
         }
         assert lines[0].startswith("[  0 %]") and EJ23 in lines[0]
         assert any("Établissements : 263 lignes lues" in line for line in lines)

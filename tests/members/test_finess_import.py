@@ -3,6 +3,7 @@
 import datetime
 import json
 from decimal import Decimal
+from unittest.mock import ANY
 
 import pytest
 from django.db import connection
@@ -27,6 +28,7 @@ FLUX = "sample-finess-structures-journalier-20260309.json"
 
 def counts(**overrides):
     base = {"read": 0, "created": 0, "updated": 0, "unchanged": 0, "closed": 0, "rejected": 0, "errors": []}
+    base |= {"notes": [], "pending_closures": []}
     return base | overrides
 
 
@@ -164,7 +166,9 @@ class TestRealDepartements:
 class TestVerbatimExcerpt:
     def test_overseas_departements_and_quotes(self, finess_dir):
         result = finess_import([finess_dir / EXCERPT])
-        assert result.as_dict() == counts(read=14, created=14)
+        assert result.as_dict() == counts(notes=[ANY], read=14, created=14)
+        # The published excerpt kept the line of its full extract: it closes nothing, and says why.
+        assert "annonce 111 établissements mais le fichier en contient 14" in result.as_dict()["notes"][0]
         by_finess = {et.finess: et for et in Establishment.objects.all()}
         assert by_finess["970102018"].departement_id == "971"  # 9A
         assert by_finess["970210126"].departement_id == "972"  # 9B
@@ -337,6 +341,7 @@ class TestClosing:
     def trimmed(finess_dir, tmp_path, *, remove, date=None):
         def edit(lines):
             out = [line for line in lines if f";{remove};" not in line]
+            out[0] = out[0].replace(";263;", ";262;")  # the honest count of a full extract
             if date is not None:
                 out[0] = out[0].replace("2021-01-08", date)
             return out
@@ -359,7 +364,7 @@ class TestClosing:
         trimmed = self.trimmed(finess_dir, tmp_path, remove="230000028", date="2019-01-01")
         result = finess_import([trimmed])
         assert result.as_dict()["closed"] == 0
-        assert "Aucune fermeture" in result.files[0].notes[0]
+        assert "plus ancien que les données déjà importées" in result.files[0].notes[0]
         assert not Establishment.objects.filter(closed=True).exists()
 
     def test_extract_without_date_closes_nothing(self, finess_dir, tmp_path):
@@ -380,7 +385,7 @@ class TestClosing:
 
         bad = write_variant(finess_dir / ET23, tmp_path / "bad-date.csv", "cp1252", edit)
         result = finess_import([bad]).as_dict()
-        assert (result["rejected"], result["closed"]) == (1, 0)
+        assert (result["read"], result["rejected"], result["closed"]) == (263, 1, 0)
 
     def test_reopened_only_by_an_extract_dated_after_the_closing(self, finess_dir, tmp_path):
         finess_import([finess_dir / EJ23, finess_dir / ET23])
@@ -412,11 +417,11 @@ class TestUpsertRules:
             return edit
 
         older = write_variant(finess_dir / EXCERPT, tmp_path / "older.csv", "utf-8", renamed("2019-01-01"))
-        assert finess_import([older]).as_dict() == counts(read=14, unchanged=14)
+        assert finess_import([older]).as_dict() == counts(notes=[ANY], read=14, unchanged=14)
         assert Establishment.objects.get(finess="010000024").name == "CH DE FLEYRIAT"
 
         newer = write_variant(finess_dir / EXCERPT, tmp_path / "newer.csv", "utf-8", renamed("2026-01-01"))
-        assert finess_import([newer]).as_dict() == counts(read=14, updated=1, unchanged=13)
+        assert finess_import([newer]).as_dict() == counts(notes=[ANY], read=14, updated=1, unchanged=13)
         fleyriat = Establishment.objects.get(finess="010000024")
         assert fleyriat.name == "CH FLEYRIAT BOURG"
         assert fleyriat.finess_updated_on == datetime.date(2026, 1, 1)

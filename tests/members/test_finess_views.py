@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+import re
 
 import pytest
 from bs4 import BeautifulSoup
@@ -13,8 +14,9 @@ from django.utils import timezone
 
 from core.enums import JobStatus
 from core.jobs import JobProgress
-from members.finess import forms as finess_forms
-from members.finess.runs import display_name, finess_import_run_execute, finess_import_run_request
+from core.uploads import display_name
+from members.finess.execution import finess_import_run_execute
+from members.finess.runs import finess_import_run_request
 from members.models import Establishment, FinessImportRun, LegalEntity
 from tests.accounts.factories import UserFactory
 
@@ -88,12 +90,14 @@ class TestUpload:
             "closed": 0,
             "rejected": 0,
             "errors": [],
+            "notes": [],
+            "pending_closures": [],
         }
         assert Establishment.objects.count() == 263 and LegalEntity.objects.count() == 160
         # Files are kept under server-chosen names, with their digest.
         assert [item["name"] for item in run.files] == [ET23, EJ23]
         for item in run.files:
-            assert item["storage_name"].startswith("finess/") and item["storage_name"].endswith(".dat")
+            assert re.fullmatch(r"finess/[0-9a-f]{32}\.txt", item["storage_name"])
             assert item["name"] not in item["storage_name"]
             with default_storage.open(item["storage_name"], "rb") as handle:
                 assert hashlib.sha256(handle.read()).hexdigest() == item["sha256"]
@@ -137,7 +141,7 @@ class TestUpload:
     @pytest.mark.parametrize(
         ("content", "message"),
         [
-            (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "n'est pas un fichier texte"),
+            (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "n'est pas du type attendu (fichier texte, CSV ou JSON)"),
             ("nom;prénom\nDupont;Jean\n".encode(), "n'est pas un extrait FINESS reconnu"),
             (b"", "fichier soumis est vide"),
         ],
@@ -153,8 +157,8 @@ class TestUpload:
         assert response.status_code == 200
         assert "Ce champ est obligatoire." in page_text(response)
 
-    def test_size_limit(self, admin_client, finess_dir, monkeypatch):
-        monkeypatch.setattr(finess_forms, "MAX_UPLOAD_BYTES", 1000)
+    def test_size_limit(self, admin_client, finess_dir, settings):
+        settings.UPLOAD_MAX_BYTES = 1000
         response = admin_client.post(LIST_URL, {"files": [upload(finess_dir / EXCERPT)]})
         assert "est trop volumineux" in page_text(response)
         assert not FinessImportRun.objects.exists()

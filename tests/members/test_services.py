@@ -4,13 +4,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from accounts.enums import Role
 from core.enums import JournalAction
 from core.exceptions import BusinessRuleError
 from core.models import JournalEntry
 from members import services
 from members.enums import GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
 from members.models import GhtMembership, Membership, MembershipTerms
-from tests.accounts.factories import UserFactory
 from tests.members.factories import (
     GroupementFactory,
     LegalEntityFactory,
@@ -56,9 +56,9 @@ def journal(action):
 
 
 class TestMembershipAdmit:
-    def test_admits_a_founding_member_with_its_first_terms_and_journals_it(self):
-        actor = UserFactory()
+    def test_admits_a_founding_member_with_its_first_terms_and_journals_it(self, user_with_role):
         groupement = GroupementFactory()
+        actor = user_with_role(Role.GROUPEMENT_STAFF, groupement)
         membership = admit(
             groupement=groupement, founding=True, act="Convention constitutive du 1er mars 2026", actor=actor
         )
@@ -196,9 +196,9 @@ class TestWithdrawalEarliestLeftOn:
 
 
 class TestMembershipWithdraw:
-    def test_records_a_withdrawal_notified_by_30_june_and_journals_it(self):
+    def test_records_a_withdrawal_notified_by_30_june_and_journals_it(self, user_with_role):
         membership = member()
-        actor = UserFactory()
+        actor = user_with_role(Role.GROUPEMENT_DIRECTOR, membership.groupement)
         services.membership_withdraw(
             membership=membership,
             notified_on=D(2026, 6, 30),

@@ -12,6 +12,7 @@ from core.models import JournalEntry
 from documents.models import GenerationJob
 from members.enums import EligibilityCategory, LeaveReason, MembershipCategory
 from members.models import Departement, Membership, MembershipTerms, Region
+from tests.documents import kinds as _document_kinds  # noqa: F401 (a kind for members: the portal reads its documents)
 from tests.members.factories import (
     EstablishmentFactory,
     GroupementFactory,
@@ -549,9 +550,10 @@ class TestPortal:
             role_grant(user=user, role=Role.ESTABLISHMENT_DIRECTOR, scope_object=EstablishmentFactory())
         client.force_login(user)
         warm_up(client, reverse("members:portal"))
-        # session, user, history context (2), roles, establishments (guardian filter), memberships, their terms;
-        # pooled functions section: current memberships, subscriptions (no share to compute without one)
-        with django_assert_num_queries(10):
+        # session, user, history context (2), roles, establishments (guardian filter), memberships, their
+        # terms; the groupements' documents and their links (2); pooled functions: current memberships and
+        # subscriptions (2; no share to compute without a subscription)
+        with django_assert_num_queries(12):
             response = client.get(reverse("members:portal"))
         assert len(soup(response).select("section.panel")) == count
 

@@ -1,10 +1,12 @@
-import csv
 import io
 import json
 import pathlib
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.exports import csv_writer
+from documents.registry import Column, Sheet
+from documents.renderers import render_xlsx
 from members.finess.parsing import finess_departement
 from members.finess.report import REPORT_COLUMNS, eligibility_report_rows
 from members.models import Departement, Region
@@ -35,7 +37,7 @@ class Command(BaseCommand):
             self._write_text(text + "\n", output, encoding="utf-8")
         elif fmt == "csv":
             buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=REPORT_COLUMNS, delimiter=";", lineterminator="\r\n")
+            writer = csv_writer(buffer, fieldnames=REPORT_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
             self._write_text("\ufeff" + buffer.getvalue(), output, encoding="utf-8")
@@ -65,11 +67,10 @@ class Command(BaseCommand):
             output.write_text(text, encoding=encoding, newline="")
 
     def _write_xlsx(self, rows: list[dict], output: pathlib.Path) -> None:
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet("Éligibilité")
-        sheet.append(list(REPORT_COLUMNS))
-        for row in rows:
-            sheet.append([row[column] for column in REPORT_COLUMNS])
-        workbook.save(output)
+        # The one XLSX writer (documents.renderers): its cells go through core.exports.safe_cell.
+        sheet = Sheet(
+            name="Éligibilité",
+            columns=[Column(column, 40 if column in ("name", "groupements") else 16) for column in REPORT_COLUMNS],
+            rows=[[row[column] for column in REPORT_COLUMNS] for row in rows],
+        )
+        output.write_bytes(render_xlsx(sheets=[sheet], title="Éligibilité des établissements").content)

@@ -15,6 +15,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=pathlib.Path, help="fichiers à importer")
+        parser.add_argument(
+            "--confirm-closures",
+            action="store_true",
+            help=(
+                "appliquer aussi les fermetures qui dépassent FINESS_CLOSURE_CONFIRM_SHARE des établissements "
+                "ouverts d'un département (sinon elles sont affichées et non appliquées)"
+            ),
+        )
 
     def handle(self, *args, **options):
         """Import the files (members.finess.importer.finess_import); exit code 1 when a file is refused."""
@@ -27,7 +35,7 @@ class Command(BaseCommand):
             self.stdout.write(f"[{percent:3d} %] {message}")
 
         try:
-            result = finess_import(paths, progress=progress)
+            result = finess_import(paths, progress=progress, confirm_closures=options["confirm_closures"])
         except FinessFileError as error:
             raise CommandError(f"Import refusé : {error.message}") from None
         for summary in result.files:
@@ -38,6 +46,12 @@ class Command(BaseCommand):
             )
             for note in summary.notes:
                 self.stdout.write(f"  {note}")
+            for wave in summary.pending_closures:
+                self.stdout.write(
+                    f"  Fermetures non appliquées (département {wave['departement']}), relancez avec "
+                    "--confirm-closures pour les appliquer : "
+                    + ", ".join(f"{finess} {name}" for _pk, finess, name in wave["establishments"])
+                )
         for error in result.errors:
             where = f"{error['file']}, ligne" if "file" in error else "ligne"
             self.stdout.write(f"  Rejet ({where} {error['line']}) : {error['reason']}")
