@@ -8,7 +8,6 @@ prints ``{"year", "format", "file"}`` last. A function that cannot be split is r
 output and makes the command fail, after the figures of the others.
 """
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.exports import csv_writer
 from documents.renderers import render_xlsx
 from functions.documents import cost_sharing_sheets
 from functions.sharing import year_split
@@ -62,7 +62,7 @@ class Command(BaseCommand):
     def _csv(self, split, output: str | None) -> None:
         handle = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
         try:
-            writer = csv.writer(handle, delimiter=";")
+            writer = csv_writer(handle)
             writer.writerow(
                 ["annee", "fonction", "cout_fonction", "finess_ej", "membre", "jours_adhesion", "part", "explication"]
             )
