@@ -32,11 +32,17 @@ ROLE_SPECS: dict[Role, RoleSpec] = {
             "members.manage_members",
             "documents.generate_documents",
             "documents.finalise_documents",
+            "functions.manage_functions",
         ),
     ),
     Role.GROUPEMENT_STAFF: RoleSpec(
         scope="groupement",
-        permissions=("members.view_groupement", "members.manage_members", "documents.generate_documents"),
+        permissions=(
+            "members.view_groupement",
+            "members.manage_members",
+            "documents.generate_documents",
+            "functions.manage_functions",
+        ),
     ),
     Role.ESTABLISHMENT_DIRECTOR: RoleSpec(
         scope="establishment",

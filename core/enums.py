@@ -33,6 +33,15 @@ class JournalAction(models.TextChoices):
     OTP_ENROLLED = "OTP_ENROLLED", "Double authentification activée"
     OTP_RESET = "OTP_RESET", "Double authentification réinitialisée"
     SESSION_ENDED = "SESSION_ENDED", "Session fermée"
+    FUNCTION_TYPE_CREATED = "FUNCTION_TYPE_CREATED", "Type de fonction créé"
+    FUNCTION_CREATED = "FUNCTION_CREATED", "Fonction mutualisée créée"
+    FUNCTION_UPDATED = "FUNCTION_UPDATED", "Fonction mutualisée modifiée"
+    FUNCTION_SUBSCRIBED = "FUNCTION_SUBSCRIBED", "Adhésion à une fonction"
+    FUNCTION_UNSUBSCRIBED = "FUNCTION_UNSUBSCRIBED", "Fin d'adhésion à une fonction"
+    SHARED_POST_CREATED = "SHARED_POST_CREATED", "Poste mutualisé ajouté"
+    POST_HOURS_SET = "POST_HOURS_SET", "Heures d'un poste réparties"
+    COST_KEY_SET = "COST_KEY_SET", "Clé de répartition fixée"
+    OTHER_COST_ADDED = "OTHER_COST_ADDED", "Autre coût ajouté"
 
 
 class JobStatus(models.TextChoices):

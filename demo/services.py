@@ -14,6 +14,7 @@ from accounts.enums import Role
 from accounts.models import User
 from accounts.services import role_grant
 from demo import data
+from demo.functions import functions_load
 from demo.people import demo_invitation, demo_totp_device
 from documents.models import GenerationJob
 from documents.services import document_request
@@ -136,6 +137,7 @@ def demo_load() -> list[dict]:
                 legal_entity__in=entities, eligibility=EligibilityCategory.MANDATORY
             ).order_by("finess")[: data.ESTABLISHMENT_DIRECTORS_PER_GROUPEMENT]
             _request_documents(groupement, director)
+            functions_load(groupement=groupement, members=entities, founded_on=spec["founded_on"], actor=director)
             demo_invitation(groupement=groupement, director=director)
             if spec is data.GROUPEMENTS[0]:
                 demo_totp_device(user=director)  # README: the demo TOTP secret

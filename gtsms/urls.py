@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("accounts.urls_groupement")),
     path("", include("documents.urls")),
+    path("groupement/<slug:slug>/fonctions/", include("functions.urls")),
     path("plateforme/finess/", include("members.finess.urls")),
     path("ars/", include("compliance.urls")),
     path("admin/", admin.site.urls),

@@ -12,6 +12,7 @@ from core.formatting import format_date
 from core.perms import is_platform_admin, request_checker
 from documents import perms as document_perms, selectors as document_selectors
 from documents.services import document_request
+from functions.selectors import portal_functions_for_user
 from members import forms, perms, selectors, services
 from members.access import get_groupement_for
 from members.models import Groupement, Membership
@@ -231,5 +232,6 @@ def portal(request):
         "documents": document_selectors.documents_for_member_director(user=request.user, limit=PORTAL_DOCUMENTS),
         "document_groupements": document_selectors.member_groupements(user=request.user),
         "documents_limit": PORTAL_DOCUMENTS,
+        "function_entries": portal_functions_for_user(user=request.user),
     }
     return render(request, "members/portal.html", context)

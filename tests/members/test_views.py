@@ -491,8 +491,13 @@ class TestGroupementNav:
     def test_the_dashboard_links_to_the_members_list(self, director_client, groupement):
         response = director_client.get(reverse("members:groupement_dashboard", args=[groupement.slug]))
         nav = soup(response).select_one(".sub-nav")
-        links = [a.get_text(strip=True) for a in nav.select("a")]
-        assert links == ["Tableau de bord", "Membres", "Documents", "Personnes"]
+        assert [a.get_text(strip=True) for a in nav.select("a")] == [
+            "Tableau de bord",
+            "Membres",
+            "Documents",
+            "Fonctions mutualisées",
+            "Personnes",
+        ]
         assert nav.select_one("a[aria-current=page]").get_text(strip=True) == "Tableau de bord"
 
     def test_member_pages_mark_the_members_link(self, director_client, groupement):
@@ -547,8 +552,9 @@ class TestPortal:
         client.force_login(user)
         warm_up(client, reverse("members:portal"))
         # session, user, history context (2), roles, establishments (guardian filter), memberships, their
-        # terms; the groupements' documents and their links (2)
-        with django_assert_num_queries(10):
+        # terms; the groupements' documents and their links (2); pooled functions: current memberships and
+        # subscriptions (2; no share to compute without a subscription)
+        with django_assert_num_queries(12):
             response = client.get(reverse("members:portal"))
         assert len(soup(response).select("section.panel")) == count
 
