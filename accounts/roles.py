@@ -32,11 +32,19 @@ ROLE_SPECS: dict[Role, RoleSpec] = {
             "members.manage_members",
             "documents.generate_documents",
             "documents.finalise_documents",
+            "governance.manage_meetings",
+            "governance.manage_convention",
+            "governance.manage_director",
         ),
     ),
     Role.GROUPEMENT_STAFF: RoleSpec(
         scope="groupement",
-        permissions=("members.view_groupement", "members.manage_members", "documents.generate_documents"),
+        permissions=(
+            "members.view_groupement",
+            "members.manage_members",
+            "documents.generate_documents",
+            "governance.manage_meetings",
+        ),
     ),
     Role.ESTABLISHMENT_DIRECTOR: RoleSpec(
         scope="establishment",

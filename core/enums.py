@@ -20,6 +20,17 @@ class JournalAction(models.TextChoices):
     DOCUMENT_FINALISED = "DOCUMENT_FINALISED", "Document finalisé"
     DOCUMENT_DOWNLOADED = "DOCUMENT_DOWNLOADED", "Document téléchargé"
     ARS_READ = "ARS_READ", "Consultation par l'ARS"
+    CONVENTION_VERSION_RECORDED = "CONVENTION_VERSION_RECORDED", "Version de la convention enregistrée"
+    CONVENTION_TRANSMITTED = "CONVENTION_TRANSMITTED", "Convention transmise, décidée ou publiée"
+    MEETING_CREATED = "MEETING_CREATED", "Assemblée générale créée"
+    MEETING_CONVENED = "MEETING_CONVENED", "Assemblée générale convoquée"
+    MEETING_ATTENDANCE_RECORDED = "MEETING_ATTENDANCE_RECORDED", "Présences enregistrées"
+    PROXY_GIVEN = "PROXY_GIVEN", "Procuration donnée ou retirée"
+    DELIBERATION_ADOPTED = "DELIBERATION_ADOPTED", "Délibération adoptée"
+    DELIBERATION_REJECTED = "DELIBERATION_REJECTED", "Délibération rejetée"
+    MEETING_CLOSED = "MEETING_CLOSED", "Assemblée générale close"
+    DIRECTOR_STEP_RECORDED = "DIRECTOR_STEP_RECORDED", "Étape de la nomination du directeur"
+    ADMINISTRATOR_ELECTED = "ADMINISTRATOR_ELECTED", "Administrateur élu"
 
 
 class JobStatus(models.TextChoices):

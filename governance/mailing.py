@@ -1,0 +1,55 @@
+"""Sending the convocation e-mails (from the worker), through Django's e-mail framework."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils import timezone
+from guardian.shortcuts import get_users_with_perms
+
+from governance.models import Meeting
+from members import perms as member_perms
+
+
+def convocation_recipients(meeting: Meeting) -> list[tuple[str, str]]:
+    """(member name, e-mail) of each member's representative: the directors of its establishments."""
+    codename = member_perms.DIRECT_ESTABLISHMENT.codename
+    recipients = []
+    seen = set()
+    attendances = meeting.attendances.select_related("membership__legal_entity").prefetch_related(
+        "membership__legal_entity__establishments"
+    )
+    for attendance in attendances:
+        entity = attendance.membership.legal_entity
+        for establishment in entity.establishments.all():
+            users = get_users_with_perms(establishment, only_with_perms_in=[codename], with_group_users=True)
+            for user in users:
+                if user.is_active and user.email and user.email not in seen:
+                    seen.add(user.email)
+                    recipients.append((entity.name, user.email))
+    return recipients
+
+
+def convocation_emails_send(meeting_id: int) -> int:
+    """One e-mail per representative; returns how many were sent. Idempotent enough for a retried task:
+    a convocation sent twice is harmless, and the meeting records when it was convened."""
+    meeting = Meeting.objects.select_related("groupement").get(pk=meeting_id)
+    deliberations = list(meeting.deliberations.order_by("order"))
+    sent = 0
+    for member_name, email in convocation_recipients(meeting):
+        body = render_to_string(
+            "governance/email/convocation.txt",
+            {
+                "meeting": meeting,
+                "member_name": member_name,
+                "deliberations": deliberations,
+                "scheduled": timezone.localtime(meeting.scheduled_at),
+            },
+        )
+        message = EmailMessage(
+            subject=f"Convocation — {meeting} — {meeting.groupement.name}",
+            body=body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email],
+        )
+        sent += message.send()
+    return sent
