@@ -14,6 +14,7 @@ urlpatterns = [
     path("comptes/", include("accounts.urls")),
     path("", include("members.urls")),
     path("", include("documents.urls")),
+    path("", include("governance.urls")),
     path("plateforme/finess/", include("members.finess.urls")),
     path("ars/", include("compliance.urls")),
     path("admin/", admin.site.urls),

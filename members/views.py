@@ -13,6 +13,7 @@ from core.perms import request_checker
 from documents import perms as document_perms
 from documents.services import document_request
 from members import forms, perms, selectors, services
+from governance import views as governance_views
 from members.access import get_groupement_for
 from members.models import Groupement, Membership
 
@@ -220,4 +221,5 @@ def member_export(request, slug: str):
 
 @require_safe
 def portal(request):
-    return render(request, "members/portal.html", {"cards": selectors.portal_for_user(user=request.user)})
+    context = {"cards": selectors.portal_for_user(user=request.user), **governance_views.portal_context(request)}
+    return render(request, "members/portal.html", context)

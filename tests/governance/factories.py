@@ -49,7 +49,9 @@ def convened_meeting(groupement, *, days_ago=1, kinds=("BUDGET",), urgent=False,
 def attend(meeting, memberships, statuses, holders=None):
     holders = holders or {}
     rows = [
-        services.AttendanceInput(membership_id=m.pk, status=s, holder_id=memberships[holders[i]].pk if i in holders else None)
+        services.AttendanceInput(
+            membership_id=m.pk, status=s, holder_id=memberships[holders[i]].pk if i in holders else None
+        )
         for i, (m, s) in enumerate(zip(memberships, statuses, strict=True))
     ]
     return services.attendance_record(meeting=meeting, rows=rows)
