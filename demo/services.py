@@ -14,6 +14,7 @@ from accounts.enums import Role
 from accounts.models import User
 from accounts.services import role_grant
 from demo import data
+from demo.governance import governance_demo_load
 from documents.models import GenerationJob
 from documents.services import document_request
 from members.enums import EligibilityCategory, GroupementKind, GroupementStatus, MembershipCategory
@@ -136,6 +137,12 @@ def demo_load() -> list[dict]:
                 legal_entity__in=entities, eligibility=EligibilityCategory.MANDATORY
             ).order_by("finess")[: data.ESTABLISHMENT_DIRECTORS_PER_GROUPEMENT]
             _request_documents(groupement, director)
+            governance_demo_load(
+                groupement,
+                founded_on=spec["founded_on"],
+                published_on=spec["published_on"],
+                publication_reference=spec["publication_reference"],
+            )
             for site in sites:
                 first, last = next(names)
                 user = _user(local=f"direction.{site.finess}", first=first, last=last)
