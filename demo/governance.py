@@ -38,7 +38,8 @@ def _candidate(groupement: Groupement) -> LegalEntity | None:
 
 
 def _hold(meeting, *, present: int | None = None, proxies: int = 0, votes: dict | None = None) -> None:
-    """Record attendance (the first ``present`` members present, the next ``proxies`` represented), votes (all for), close."""
+    """Record attendance (the first ``present`` members present, the next ``proxies`` represented),
+    votes (all for), then close."""
     attendances = list(meeting.attendances.select_related("membership").order_by("membership__legal_entity__name"))
     present = len(attendances) if present is None else present
     rows = []
@@ -61,7 +62,7 @@ def _hold(meeting, *, present: int | None = None, proxies: int = 0, votes: dict 
     if quorum.reached:
         voters = [r.membership_id for r in rows if r.status != AttendanceStatus.ABSENT]
         for deliberation in meeting.deliberations.all():
-            services.votes_record(deliberation=deliberation, choices={m: "FOR" for m in voters})
+            services.votes_record(deliberation=deliberation, choices=dict.fromkeys(voters, "FOR"))
     services.meeting_close(meeting=meeting)
 
 
@@ -132,7 +133,9 @@ def governance_demo_load(
             signed_on=past_day,
             effective_on=past_day + datetime.timedelta(days=1),
             adoption_act=f"Délibération n° {admission.order} de l'assemblée générale du {past_day:%d/%m/%Y}",
-            changes=f"Avenant n° 1 : admission de « {admission.candidate_entity.name} » ; liste des membres mise à jour.",
+            changes=(
+                f"Avenant n° 1 : admission de « {admission.candidate_entity.name} » ; liste des membres mise à jour."
+            ),
             adopted_by=admission,
         )
 

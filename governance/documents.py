@@ -87,7 +87,8 @@ def _resolve_nomination(groupement, pk):
 
 
 def register_document_kinds() -> None:
-    """The governance kinds; produced by the services (convening, closing, the director file), never by the generic form."""
+    """The governance kinds: produced by the services (convening, closing, the director file),
+    never by the generic form."""
     registry.register(
         DocumentKind.CONVOCATION,
         format="pdf",

@@ -245,8 +245,12 @@ class Meeting(TimeStampedModel):
     status = models.CharField("état", max_length=8, choices=MeetingStatus.choices, default=MeetingStatus.DRAFT)
     convened_at = models.DateTimeField("convocation envoyée le", null=True, blank=True)
     member_count = models.PositiveSmallIntegerField("nombre de membres à la date de la séance", default=0)
-    quorum_total = models.DecimalField("droits de tous les membres", max_digits=11, decimal_places=2, null=True, blank=True)
-    quorum_present = models.DecimalField("droits présents ou représentés", max_digits=11, decimal_places=2, null=True, blank=True)
+    quorum_total = models.DecimalField(
+        "droits de tous les membres", max_digits=11, decimal_places=2, null=True, blank=True
+    )
+    quorum_present = models.DecimalField(
+        "droits présents ou représentés", max_digits=11, decimal_places=2, null=True, blank=True
+    )
     quorum_reached = models.BooleanField("quorum atteint", null=True, blank=True)
     closed_at = models.DateTimeField("close le", null=True, blank=True)
 
@@ -282,7 +286,8 @@ class Meeting(TimeStampedModel):
 
 @pghistory.track()
 class Attendance(TimeStampedModel):
-    """A member at a meeting: present, represented (by which member) or absent, with its rights on the meeting's date."""
+    """A member at a meeting: present, represented (by which member) or absent, with its rights on the
+    meeting's date."""
 
     meeting = models.ForeignKey(Meeting, verbose_name="séance", on_delete=models.CASCADE, related_name="attendances")
     membership = models.ForeignKey(
@@ -378,7 +383,9 @@ class Deliberation(TimeStampedModel):
     votes_for = models.DecimalField("voix pour", max_digits=11, decimal_places=2, null=True, blank=True)
     votes_against = models.DecimalField("voix contre", max_digits=11, decimal_places=2, null=True, blank=True)
     votes_abstain = models.DecimalField("abstentions", max_digits=11, decimal_places=2, null=True, blank=True)
-    votes_not_voting = models.DecimalField("ne prenant pas part au vote", max_digits=11, decimal_places=2, null=True, blank=True)
+    votes_not_voting = models.DecimalField(
+        "ne prenant pas part au vote", max_digits=11, decimal_places=2, null=True, blank=True
+    )
     votes_base = models.DecimalField("voix comptées", max_digits=11, decimal_places=2, null=True, blank=True)
     outcome_label = models.CharField("résultat énoncé", max_length=300, blank=True)
     effects_applied_at = models.DateTimeField("effets appliqués le", null=True, blank=True)
@@ -472,7 +479,7 @@ class DirectorNomination(TimeStampedModel):
                 fields=["groupement"],
                 condition=Q(mandate_start__isnull=False) & Q(mandate_end__isnull=True),
                 name="director_one_current",
-                violation_error_message="Le groupement a déjà un directeur en fonctions : terminez d'abord son mandat.",
+                violation_error_message="Le groupement a déjà un directeur en fonctions : terminez son mandat.",
             ),
             models.CheckConstraint(
                 condition=Q(mandate_end__isnull=True) | Q(mandate_end__gt=F("mandate_start")),

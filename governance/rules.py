@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
+
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
 from governance.enums import DeliberationKind, MajorityRule, OrdinaryMajority, VoteChoice
@@ -90,14 +92,14 @@ def check_convocation(
     latest = meeting_at - delay
     raise BusinessRuleError(
         f"La convocation doit être envoyée au moins {what} avant la séance ({source}, art. {ART_CONVOCATION} CASF) : "
-        f"pour une séance le {_dt(meeting_at)}, il fallait convoquer au plus tard le {_dt(latest)} ; "
-        f"envoyée le {_dt(sent_at)}, elle est trop tardive."
+        f"pour une séance le {format_datetime(meeting_at)}, il fallait convoquer au plus tard le "
+        f"{format_datetime(latest)} ; "
+        f"envoyée le {format_datetime(sent_at)}, elle est trop tardive."
     )
 
 
-def _dt(value: datetime.datetime) -> str:
-    from django.utils import timezone
-
+def format_datetime(value: datetime.datetime) -> str:
+    """« 20 mars 2027 à 14 h 00 », in local time."""
     local = timezone.localtime(value)
     return f"{format_date(local.date())} à {local:%H h %M}"
 
@@ -118,7 +120,8 @@ def check_second_call(
         )
     if first_quorum_reached:
         raise BusinessRuleError(
-            f"La première séance a atteint le quorum : une seconde convocation n'a pas lieu d'être (art. {ART_QUORUM} CASF)."
+            "La première séance a atteint le quorum : une seconde convocation n'a pas lieu d'être "
+            f"(art. {ART_QUORUM} CASF)."
         )
     window = SECOND_CALL_URGENT_DAYS if urgent else SECOND_CALL_DAYS
     if not first_on < second_on <= first_on + datetime.timedelta(days=window):
@@ -171,7 +174,8 @@ def check_attendance(presences: Iterable[Presence], *, names: dict[int, str], me
         holder = rows.get(presence.holder)
         if holder is None or holder.status != "PRESENT":
             raise BusinessRuleError(
-                f"« {names.get(presence.holder, 'le mandataire')} » détient la procuration de « {name} » : il doit être "
+                f"« {names.get(presence.holder, 'le mandataire')} » détient la procuration de « {name} » : "
+                "il doit être "
                 "présent à la séance (un membre représenté ou absent ne peut pas porter de procuration)."
             )
         if presence.holder in held:

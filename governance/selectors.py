@@ -164,7 +164,8 @@ def nomination_steps(nomination: DirectorNomination) -> list[Step]:
                 Step(
                     f"Avis du président du conseil départemental — {departement}",
                     opinion is not None,
-                    f"{opinion.get_opinion_display()} le {format_date(opinion.given_on)} ({opinion.reference or 'sans référence'})"
+                    f"{opinion.get_opinion_display()} le {format_date(opinion.given_on)} "
+                    f"({opinion.reference or 'sans référence'})"
                     if opinion
                     else "",
                 )
@@ -173,7 +174,8 @@ def nomination_steps(nomination: DirectorNomination) -> list[Step]:
         Step(
             "Décision du DG ARS",
             bool(nomination.decision),
-            f"{nomination.get_decision_display()} le {format_date(nomination.decision_on)} ({nomination.decision_reference})"
+            f"{nomination.get_decision_display()} le {format_date(nomination.decision_on)} "
+            f"({nomination.decision_reference})"
             if nomination.decision
             else "",
         )

@@ -107,7 +107,8 @@ def _check_not_closed(meeting: Meeting) -> None:
     """A closed meeting is frozen: nothing about it changes except through a new deliberation."""
     if meeting.status == MeetingStatus.CLOSED:
         raise BusinessRuleError(
-            f"{meeting} est close : elle ne peut plus être modifiée. Une correction passe par une nouvelle délibération."
+            f"{meeting} est close : elle ne peut plus être modifiée. "
+            "Une correction passe par une nouvelle délibération."
         )
 
 
@@ -485,12 +486,11 @@ def deliberation_add(
         ]
         if missing:
             raise BusinessRuleError(f"Une admission précise : {', '.join(missing)} (art. R. 312-194-10 CASF).")
-    if kind == DeliberationKind.EXCLUSION:
-        if concerned_membership is None or hearing_on is None:
-            raise BusinessRuleError(
-                "Une exclusion précise le membre concerné et la date à laquelle son représentant a été ou sera entendu "
-                "(art. R. 312-194-10 CASF)."
-            )
+    if kind == DeliberationKind.EXCLUSION and (concerned_membership is None or hearing_on is None):
+        raise BusinessRuleError(
+            "Une exclusion précise le membre concerné et la date à laquelle son représentant a été ou sera entendu "
+            "(art. R. 312-194-10 CASF)."
+        )
     if kind == DeliberationKind.WITHDRAWAL_TERMS and concerned_membership is None:
         raise BusinessRuleError("Conditions d'un retrait : indiquez le membre qui se retire.")
     if kind == DeliberationKind.DIRECTOR_PROPOSAL:
@@ -509,7 +509,8 @@ def deliberation_add(
             )
         if not director_candidate.strip() or concerned_membership is None:
             raise BusinessRuleError(
-                "L'administrateur est élu parmi les représentants des membres (art. R. 312-194-23 CASF) : indiquez son "
+                "L'administrateur est élu parmi les représentants des membres (art. R. 312-194-23 CASF) : "
+                "indiquez son "
                 "nom et le membre qu'il représente."
             )
     order = (meeting.deliberations.aggregate(m=models.Max("order"))["m"] or 0) + 1
@@ -601,7 +602,8 @@ def _check_holding(meeting: Meeting, actor) -> None:
         raise BusinessRuleError(f"{meeting} n'est pas encore convoquée.")
     if meeting.scheduled_at > timezone.now():
         raise BusinessRuleError(
-            f"La séance n'a pas commencé (le {rules._dt(meeting.scheduled_at)}) : présences et votes s'enregistrent pendant la séance."
+            f"La séance n'a pas commencé (le {rules.format_datetime(meeting.scheduled_at)}) : "
+            "présences et votes s'enregistrent pendant la séance."
         )
 
 
@@ -711,7 +713,8 @@ def proxy_give(
             )
         if others[holder.pk].status == AttendanceStatus.REPRESENTED:
             raise BusinessRuleError(
-                f"Représenté par : « {holder.legal_entity.name} » a lui-même donné sa procuration ; il ne peut pas en porter."
+                f"Représenté par : « {holder.legal_entity.name} » a lui-même donné sa procuration ; "
+                "il ne peut pas en porter."
             )
         attendance.status = AttendanceStatus.REPRESENTED
         attendance.proxy_holder = holder
@@ -1141,7 +1144,8 @@ def director_decision_record(
 def director_qualification_record(
     *, nomination: DirectorNomination, corps: str, since: datetime.date, actor: AbstractBaseUser | None = None
 ) -> DirectorNomination:
-    """The director of a GTSMS is a D3S (directeur d'établissement sanitaire, social et médico-social, decree.md 3.2.2)."""
+    """The director of a GTSMS is a D3S (directeur d'établissement sanitaire, social et médico-social,
+    decree.md 3.2.2)."""
     nomination = _lock_nomination(nomination)
     _director_actor(actor, nomination)
     if not corps.strip():

@@ -17,7 +17,9 @@ urlpatterns = [
     path(f"{G}seances/<int:meeting_id>/seconde-convocation/", views.meeting_second_call, name="meeting_second_call"),
     path(f"{G}convention/", views.convention, name="convention"),
     path(f"{G}convention/versions/", views.convention_version_add, name="convention_version_add"),
-    path(f"{G}convention/<int:version_id>/transmission/", views.convention_transmission, name="convention_transmission"),
+    path(
+        f"{G}convention/<int:version_id>/transmission/", views.convention_transmission, name="convention_transmission"
+    ),
     path(f"{G}convention/<int:version_id>/annexes/", views.convention_annex, name="convention_annex"),
     path(f"{G}directeur/", views.director, name="director"),
     path(f"{G}directeur/interim/", views.director_interim, name="director_interim"),

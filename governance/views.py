@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import BusinessRuleError
 from core.perms import request_checker
@@ -18,7 +18,9 @@ from members.models import Groupement, Membership
 
 def _readable_groupement(request, slug: str) -> Groupement:
     """The groupement, for its staff and for the ARS and département readers of its territory (read-only)."""
-    groupement = get_object_or_404(Groupement.objects.select_related("region").prefetch_related("departements"), slug=slug)
+    groupement = get_object_or_404(
+        Groupement.objects.select_related("region").prefetch_related("departements"), slug=slug
+    )
     if not perms.can_read_governance(request_checker(request), groupement):
         raise PermissionDenied("Vous n'avez pas accès à la gouvernance de ce groupement.")
     return groupement
@@ -81,12 +83,23 @@ def _meeting_context(request, groupement, meeting, **extra):
     for item in detail.deliberations:
         votes = {v.membership_id: v.choice for v in item.votes.all()}
         vote_forms.append(
-            {"deliberation": item, "form": extra.pop(f"votes_{item.pk}", None)
-             or forms.VotesForm(deliberation=item, voters=voters, votes=votes), "votes": item.votes.all()}
+            {
+                "deliberation": item,
+                "form": extra.pop(f"votes_{item.pk}", None)
+                or forms.VotesForm(deliberation=item, voters=voters, votes=votes),
+                "votes": item.votes.all(),
+            }
         )
-    members = [a.membership for a in detail.attendances] if detail.attendances else list(
-        Membership.objects.filter(groupement=groupement).members().active_on(timezone.localdate())
-        .select_related("legal_entity").order_by("legal_entity__name")
+    members = (
+        [a.membership for a in detail.attendances]
+        if detail.attendances
+        else list(
+            Membership.objects.filter(groupement=groupement)
+            .members()
+            .active_on(timezone.localdate())
+            .select_related("legal_entity")
+            .order_by("legal_entity__name")
+        )
     )
     return {
         "groupement": groupement,
@@ -144,15 +157,22 @@ def _simple_post(request, slug, meeting_id, run, success):
 @require_POST
 def meeting_convene(request, slug: str, meeting_id: int):
     return _simple_post(
-        request, slug, meeting_id, lambda m: services.meeting_convene(meeting=m, actor=request.user),
-        "Assemblée convoquée : la convocation est en préparation et sera envoyée par courriel aux représentants des membres.",
+        request,
+        slug,
+        meeting_id,
+        lambda m: services.meeting_convene(meeting=m, actor=request.user),
+        "Assemblée convoquée : la convocation est en préparation et sera envoyée par courriel aux représentants "
+        "des membres.",
     )
 
 
 @require_POST
 def meeting_close(request, slug: str, meeting_id: int):
     return _simple_post(
-        request, slug, meeting_id, lambda m: services.meeting_close(meeting=m, actor=request.user),
+        request,
+        slug,
+        meeting_id,
+        lambda m: services.meeting_close(meeting=m, actor=request.user),
         "Séance close : résultats calculés, effets appliqués, procès-verbal en préparation (projet).",
     )
 
@@ -164,7 +184,9 @@ def meeting_second_call(request, slug: str, meeting_id: int):
         messages.error(request, "Date et heure de la seconde séance : indiquez une date et une heure valides.")
         return redirect("governance:meeting_detail", slug=slug, meeting_id=meeting_id)
     return _simple_post(
-        request, slug, meeting_id,
+        request,
+        slug,
+        meeting_id,
         lambda m: services.meeting_second_call(first=m, actor=request.user, **form.cleaned_data),
         "Seconde convocation préparée avec le même ordre du jour : convoquez-la.",
     )
@@ -174,7 +196,9 @@ def meeting_second_call(request, slug: str, meeting_id: int):
 def attendance_record(request, slug: str, meeting_id: int):
     groupement = get_groupement_for(request, slug, perms.MANAGE_MEETINGS)
     meeting = _meeting(groupement, meeting_id)
-    attendances = list(meeting.attendances.select_related("membership__legal_entity").order_by("membership__legal_entity__name"))
+    attendances = list(
+        meeting.attendances.select_related("membership__legal_entity").order_by("membership__legal_entity__name")
+    )
     form = forms.AttendanceForm(request.POST, attendances=attendances)
     if form.is_valid():
         try:
@@ -194,7 +218,8 @@ def votes_record(request, slug: str, meeting_id: int, deliberation_id: int):
     meeting = _meeting(groupement, meeting_id)
     deliberation = get_object_or_404(meeting.deliberations.select_related("meeting"), pk=deliberation_id)
     voters = list(
-        meeting.attendances.exclude(status=AttendanceStatus.ABSENT).select_related("membership__legal_entity")
+        meeting.attendances.exclude(status=AttendanceStatus.ABSENT)
+        .select_related("membership__legal_entity")
         .order_by("membership__legal_entity__name")
     )
     form = forms.VotesForm(request.POST, deliberation=deliberation, voters=voters)
@@ -276,9 +301,11 @@ def convention_transmission(request, slug: str, version_id: int):
         _form_errors(request, form)
         return redirect("governance:convention", slug=slug)
     return _convention_post(
-        request, slug,
-        lambda g: services.convention_transmission_record(version=_version(g, version_id), actor=request.user,
-                                                          **form.cleaned_data),
+        request,
+        slug,
+        lambda g: services.convention_transmission_record(
+            version=_version(g, version_id), actor=request.user, **form.cleaned_data
+        ),
         "Transmission, décision et publication enregistrées.",
     )
 
@@ -291,9 +318,15 @@ def convention_annex(request, slug: str, version_id: int):
         return redirect("governance:convention", slug=slug)
     data = dict(form.cleaned_data)
     return _convention_post(
-        request, slug,
-        lambda g: services.convention_annex_add(version=_version(g, version_id), kind=data["kind"], title=data["title"],
-                                                upload=data["file"], actor=request.user),
+        request,
+        slug,
+        lambda g: services.convention_annex_add(
+            version=_version(g, version_id),
+            kind=data["kind"],
+            title=data["title"],
+            upload=data["file"],
+            actor=request.user,
+        ),
         "Annexe ajoutée.",
     )
 
@@ -333,8 +366,11 @@ DIRECTOR_STEPS = {
 @require_POST
 def director_step(request, slug: str, nomination_id: int, step: str):
     groupement = get_groupement_for(request, slug, perms.MANAGE_DIRECTOR)
-    nomination = get_object_or_404(DirectorNomination.objects.select_related("groupement", "proposal__meeting"),
-                                   groupement=groupement, pk=nomination_id)
+    nomination = get_object_or_404(
+        DirectorNomination.objects.select_related("groupement", "proposal__meeting"),
+        groupement=groupement,
+        pk=nomination_id,
+    )
     if step not in DIRECTOR_STEPS:
         raise Http404("Étape inconnue.")
     form_class, service, success = DIRECTOR_STEPS[step]

@@ -12,8 +12,8 @@ from core.formatting import format_date
 from core.perms import request_checker
 from documents import perms as document_perms
 from documents.services import document_request
-from members import forms, perms, selectors, services
 from governance import views as governance_views
+from members import forms, perms, selectors, services
 from members.access import get_groupement_for
 from members.models import Groupement, Membership
 

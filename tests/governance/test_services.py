@@ -41,7 +41,7 @@ def version(groupement, **kw):
 
 class TestConvention:
     def test_initial_then_avenant_copies_settings_and_lists_members_with_rights(self):
-        groupement, members = groupement_with_members()
+        groupement, _members = groupement_with_members()
         initial = version(groupement, convocation_days=10)
         avenant = services.convention_version_record(
             groupement=groupement,
@@ -116,7 +116,7 @@ class TestConvocation:
     def test_convening_lists_members_with_rights_requests_the_document_and_mails(
         self, django_capture_on_commit_callbacks
     ):
-        groupement, members = groupement_with_members()
+        groupement, _members = groupement_with_members()
         meeting = services.meeting_create(groupement=groupement, scheduled_at=at(20), place="Guéret")
         services.deliberation_add(meeting=meeting, kind="BUDGET", title="Budget 2027")
         with django_capture_on_commit_callbacks(execute=True):
@@ -417,7 +417,8 @@ class TestDirector:
 
 
 def test_convocation_email_sent_from_the_task_through_django_mail(user_with_role):
-    """The locmem backend (aiosmtpd is not installed here): the task renders and sends one e-mail per representative."""
+    """The locmem backend (aiosmtpd is not installed here): the task renders and sends one e-mail per
+    representative."""
     from accounts.enums import Role
     from governance.mailing import convocation_emails_send
     from tests.members.factories import EstablishmentFactory

@@ -32,7 +32,7 @@ def count_queries(client, url) -> int:
 
 
 def test_home_query_count_is_constant_in_meetings(client, setup, django_assert_num_queries):
-    groupement, members, director = setup
+    groupement, _members, director = setup
     client.force_login(director)
     url = reverse("governance:home", args=[groupement.slug])
     services.meeting_create(groupement=groupement, scheduled_at=at(30), place="Guéret")
@@ -66,7 +66,7 @@ def test_meeting_detail_query_count_is_constant_in_members(client, user_with_rol
 def test_convention_page_query_count_is_constant_in_versions(client, setup, django_assert_num_queries):
     import datetime
 
-    groupement, members, director = setup
+    groupement, _members, director = setup
     client.force_login(director)
     url = reverse("governance:convention", args=[groupement.slug])
     services.convention_version_record(
@@ -135,7 +135,7 @@ def test_two_proxies_to_one_holder_are_refused_on_the_page(client, setup):
 
 
 def test_ars_reader_reads_and_cannot_write(client, user_with_role, setup):
-    groupement, members, director = setup
+    groupement, _members, _director = setup
     reviewer = user_with_role(Role.ARS_REVIEWER, Region.objects.get(code="75"))
     meeting = convened_meeting(groupement)
     client.force_login(reviewer)
@@ -153,7 +153,7 @@ def test_an_outsider_is_refused(client, user_with_role, setup):
 
 
 def test_portal_shows_my_convocation_and_gives_a_proxy(client, user_with_role, setup):
-    groupement, members, director = setup
+    groupement, members, _director = setup
     establishment = EstablishmentFactory(legal_entity=members[3].legal_entity)
     member_director = user_with_role(Role.ESTABLISHMENT_DIRECTOR, establishment)
     meeting = services.meeting_create(groupement=groupement, scheduled_at=at(20), place="Guéret")
