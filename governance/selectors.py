@@ -140,7 +140,7 @@ class Step:
     detail: str
 
 
-def nomination_steps(nomination: DirectorNomination) -> list[Step]:
+def nomination_steps(nomination: DirectorNomination, departements=None) -> list[Step]:
     """The steps of the file in their legal order (decree.md 3.2.3), with what is recorded for each."""
     steps = []
     if nomination.interim:
@@ -156,7 +156,7 @@ def nomination_steps(nomination: DirectorNomination) -> list[Step]:
                 f"{proposal.meeting}, délibération n° {proposal.order} : {proposal.outcome_label}" if proposal else "",
             )
         )
-        expected = list(nomination.groupement.departements.all())
+        expected = list(nomination.groupement.departements.all()) if departements is None else departements
         given = {o.departement_id: o for o in nomination.opinions.all()}
         for departement in expected:
             opinion = given.get(departement.pk)

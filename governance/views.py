@@ -342,7 +342,7 @@ def director(request, slug: str):
     departements = list(groupement.departements.all())
     context = {
         "groupement": groupement,
-        "files": [{"nomination": n, "steps": selectors.nomination_steps(n)} for n in nominations],
+        "files": [{"nomination": n, "steps": selectors.nomination_steps(n, departements)} for n in nominations],
         "director": selectors.current_director(groupement=groupement),
         "administrator": selectors.current_administrator(groupement=groupement),
         "can_manage": perms.can_manage_director(checker, groupement),

@@ -168,3 +168,35 @@ def test_portal_shows_my_convocation_and_gives_a_proxy(client, user_with_role, s
     assert attendance.proxy_holder_id == members[0].pk
     other = meeting.attendances.get(membership=members[2])
     assert client.post(reverse("governance:portal_proxy", args=[other.pk]), {"holder": ""}).status_code == 403
+
+
+def test_director_page_query_count_is_constant_in_files(client, setup, django_assert_num_queries):
+    groupement, _, director = setup
+    client.force_login(director)
+    url = reverse("governance:director", args=[groupement.slug])
+    services.director_interim_open(groupement=groupement, candidate_name="M. Un")
+    one = count_queries(client, url)
+    for index in range(5):
+        services.director_interim_open(groupement=groupement, candidate_name=f"M. {index}")
+    with django_assert_num_queries(one):
+        response = client.get(url)
+    assert response.content.decode().count("intérim") >= 6
+
+
+def test_portal_query_count_is_constant_in_convocations(client, user_with_role, setup, django_assert_num_queries):
+    groupement, members, _ = setup
+    establishment = EstablishmentFactory(legal_entity=members[0].legal_entity)
+    member_director = user_with_role(Role.ESTABLISHMENT_DIRECTOR, establishment)
+    client.force_login(member_director)
+
+    def convene(day):
+        meeting = services.meeting_create(groupement=groupement, scheduled_at=at(day), place="Guéret")
+        services.deliberation_add(meeting=meeting, kind="BUDGET", title="Budget")
+        services.meeting_convene(meeting=meeting)
+
+    convene(20)
+    one = count_queries(client, reverse("members:portal"))
+    for day in range(21, 25):
+        convene(day)
+    with django_assert_num_queries(one):
+        client.get(reverse("members:portal"))

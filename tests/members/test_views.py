@@ -490,7 +490,12 @@ class TestGroupementNav:
     def test_the_dashboard_links_to_the_members_list(self, director_client, groupement):
         response = director_client.get(reverse("members:groupement_dashboard", args=[groupement.slug]))
         nav = soup(response).select_one(".sub-nav")
-        assert [a.get_text(strip=True) for a in nav.select("a")] == ["Tableau de bord", "Membres", "Documents"]
+        assert [a.get_text(strip=True) for a in nav.select("a")] == [
+            "Tableau de bord",
+            "Membres",
+            "Documents",
+            "Gouvernance",
+        ]
         assert nav.select_one("a[aria-current=page]").get_text(strip=True) == "Tableau de bord"
 
     def test_member_pages_mark_the_members_link(self, director_client, groupement):
@@ -544,8 +549,9 @@ class TestPortal:
             role_grant(user=user, role=Role.ESTABLISHMENT_DIRECTOR, scope_object=EstablishmentFactory())
         client.force_login(user)
         warm_up(client, reverse("members:portal"))
-        # session, user, history context (2), roles, establishments (guardian filter), memberships, their terms
-        with django_assert_num_queries(8):
+        # session, user, history context (2), roles, establishments (guardian filter), memberships, their terms,
+        # the governance section's convocations (one query while there are none)
+        with django_assert_num_queries(9):
             response = client.get(reverse("members:portal"))
         assert len(soup(response).select("section.panel")) == count
 
