@@ -22,7 +22,7 @@ def test_a_whole_meeting_from_convocation_email_to_final_minutes(
     from gtsms.celery import app as celery_app
 
     # Documents and e-mails run in-process here, whatever an earlier chaos test left in the Celery app.
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", True)
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
     groupement, members = groupement_with_members()
     director = user_with_role(Role.GROUPEMENT_DIRECTOR, groupement)
     establishment = EstablishmentFactory(legal_entity=members[0].legal_entity)
