@@ -33,6 +33,9 @@ ROLE_SPECS: dict[Role, RoleSpec] = {
             "documents.generate_documents",
             "documents.finalise_documents",
             "functions.manage_functions",
+            "governance.manage_meetings",
+            "governance.manage_convention",
+            "governance.manage_director",
         ),
     ),
     Role.GROUPEMENT_STAFF: RoleSpec(
@@ -42,6 +45,7 @@ ROLE_SPECS: dict[Role, RoleSpec] = {
             "members.manage_members",
             "documents.generate_documents",
             "functions.manage_functions",
+            "governance.manage_meetings",
         ),
     ),
     Role.ESTABLISHMENT_DIRECTOR: RoleSpec(

@@ -42,6 +42,17 @@ class JournalAction(models.TextChoices):
     POST_HOURS_SET = "POST_HOURS_SET", "Heures d'un poste réparties"
     COST_KEY_SET = "COST_KEY_SET", "Clé de répartition fixée"
     OTHER_COST_ADDED = "OTHER_COST_ADDED", "Autre coût ajouté"
+    CONVENTION_VERSION_RECORDED = "CONVENTION_VERSION_RECORDED", "Version de la convention enregistrée"
+    CONVENTION_TRANSMITTED = "CONVENTION_TRANSMITTED", "Convention transmise, décidée ou publiée"
+    MEETING_CREATED = "MEETING_CREATED", "Assemblée générale créée"
+    MEETING_CONVENED = "MEETING_CONVENED", "Assemblée générale convoquée"
+    MEETING_ATTENDANCE_RECORDED = "MEETING_ATTENDANCE_RECORDED", "Présences enregistrées"
+    PROXY_GIVEN = "PROXY_GIVEN", "Procuration donnée ou retirée"
+    DELIBERATION_ADOPTED = "DELIBERATION_ADOPTED", "Délibération adoptée"
+    DELIBERATION_REJECTED = "DELIBERATION_REJECTED", "Délibération rejetée"
+    MEETING_CLOSED = "MEETING_CLOSED", "Assemblée générale close"
+    DIRECTOR_STEP_RECORDED = "DIRECTOR_STEP_RECORDED", "Étape de la nomination du directeur"
+    ADMINISTRATOR_ELECTED = "ADMINISTRATOR_ELECTED", "Administrateur élu"
 
 
 class JobStatus(models.TextChoices):

@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.services import role_grant
 from demo import data
 from demo.functions import functions_load
+from demo.governance import governance_demo_load
 from demo.people import demo_invitation, demo_totp_device
 from documents.models import GenerationJob
 from documents.services import document_request
@@ -141,6 +142,12 @@ def demo_load() -> list[dict]:
             demo_invitation(groupement=groupement, director=director)
             if spec is data.GROUPEMENTS[0]:
                 demo_totp_device(user=director)  # README: the demo TOTP secret
+            governance_demo_load(
+                groupement,
+                founded_on=spec["founded_on"],
+                published_on=spec["published_on"],
+                publication_reference=spec["publication_reference"],
+            )
             for site in sites:
                 first, last = next(names)
                 user = _user(local=f"direction.{site.finess}", first=first, last=last)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls_groupement")),
     path("", include("documents.urls")),
     path("groupement/<slug:slug>/fonctions/", include("functions.urls")),
+    path("", include("governance.urls")),
     path("plateforme/finess/", include("members.finess.urls")),
     path("ars/", include("compliance.urls")),
     path("admin/", admin.site.urls),

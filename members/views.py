@@ -12,8 +12,7 @@ from core.formatting import format_date
 from core.perms import is_platform_admin, request_checker
 from documents import perms as document_perms, selectors as document_selectors
 from documents.services import document_request
-from functions.selectors import portal_functions_for_user
-from members import forms, perms, selectors, services
+from members import forms, perms, portal as portal_sections, selectors, services
 from members.access import get_groupement_for
 from members.models import Groupement, Membership
 
@@ -232,6 +231,8 @@ def portal(request):
         "documents": document_selectors.documents_for_member_director(user=request.user, limit=PORTAL_DOCUMENTS),
         "document_groupements": document_selectors.member_groupements(user=request.user),
         "documents_limit": PORTAL_DOCUMENTS,
-        "function_entries": portal_functions_for_user(user=request.user),
+        "portal_sections": [section.template for section in portal_sections.sections()],
     }
+    for section in portal_sections.sections():
+        context.update(section.context(request))
     return render(request, "members/portal.html", context)

@@ -35,11 +35,13 @@ NOT_PAGES = {
     "base.html": "the layout of every page",
     "500.html": "rendered when the server fails, without context processors: standalone on purpose",
     "print/base_print.html": "the layout of every printed document (PDF)",
+    "mail/base.html": "the layout of every e-mail's HTML part (core.mail)",
 }
 # Pieces included in a page (``{% include %}``, htmx partials), never rendered as a page themselves.
 FRAGMENT_FOLDERS = {"includes", "components", "partials"}
 PAGE_LAYOUT = "base.html"
 PRINT_LAYOUT = "print/base_print.html"
+MAIL_LAYOUT = "mail/base.html"
 EXTENDS = re.compile(r'\A\s*(?:\{#.*?#\}\s*)*\{% extends "([^"]+)" %\}', re.DOTALL)
 
 
@@ -58,13 +60,13 @@ def _templates() -> list[tuple[str, tuple[str, ...]]]:
 
 
 def test_every_page_template_extends_the_base():
-    """Pages extend base.html and printed documents the print layout; only the listed templates and
-    the fragments (``includes/``, ``components/``, ``partials/``) do not."""
+    """Pages extend base.html, printed documents the print layout, e-mails the mail layout; only the
+    listed templates and the fragments (``includes/``, ``components/``, ``partials/``) do not."""
     offenders = []
     for name, folders in _templates():
         if name in NOT_PAGES or FRAGMENT_FOLDERS & set(folders):
             continue
-        layout = PRINT_LAYOUT if "print" in folders else PAGE_LAYOUT
+        layout = PRINT_LAYOUT if "print" in folders else MAIL_LAYOUT if folders[:1] == ("mail",) else PAGE_LAYOUT
         chain = _layouts(name)
         if layout not in chain:
             offenders.append(f"{name} extends {' → '.join(chain) or 'nothing'}, not {layout}")

@@ -495,6 +495,7 @@ class TestGroupementNav:
             "Tableau de bord",
             "Membres",
             "Documents",
+            "Gouvernance",
             "Fonctions mutualisées",
             "Personnes",
         ]
@@ -553,8 +554,9 @@ class TestPortal:
         warm_up(client, reverse("members:portal"))
         # session, user, history context (2), roles, establishments (guardian filter), memberships, their
         # terms; the groupements' documents and their links (2); pooled functions: current memberships and
-        # subscriptions (2; no share to compute without a subscription)
-        with django_assert_num_queries(12):
+        # subscriptions (2; no share to compute without a subscription); the governance section's
+        # convocations (one query while there are none)
+        with django_assert_num_queries(13):
             response = client.get(reverse("members:portal"))
         assert len(soup(response).select("section.panel")) == count
 
