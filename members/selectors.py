@@ -46,13 +46,16 @@ def groupement_list_for_user(*, user) -> QuerySet[Groupement]:
 
 
 def membership_current_list(*, groupement: Groupement, day: datetime.date | None = None) -> QuerySet[Membership]:
-    """Current memberships of a groupement with their legal entity and number of open establishments."""
+    """Current memberships of a groupement with their legal entity, its number of open establishments
+    and (``legal_entity.closed_sites``) those closed in FINESS on ``day``, shown « fermé dans FINESS »."""
     day = day or timezone.localdate()
+    closed = Establishment.objects.filter(~establishment_open_q(day)).order_by("name")
     return (
         Membership.objects.filter(groupement=groupement)
         .active_on(day)
         .annotate(establishment_count=_establishment_count(day))
         .select_related("legal_entity")
+        .prefetch_related(Prefetch("legal_entity__establishments", queryset=closed, to_attr="closed_sites"))
         .order_by("legal_entity__name")
     )
 

@@ -212,7 +212,13 @@ def test_pages_escape_markup_of_names_from_finess(hostile, client, user_with_rol
 def test_every_writer_goes_through_core_exports():
     """No module writes CSV or XLSX by itself: csv.writer only in core/exports.py, Workbook only in renderers."""
     root = pathlib.Path(__file__).resolve().parents[2]
-    allowed = {"csv.writer(": {"core/exports.py"}, "csv.DictWriter(": set(), "Workbook(": {"documents/renderers.py"}}
+    # demo/scale_finess.py writes FINESS *input* extracts for the national instance, from real rows: not an
+    # export anybody opens in a spreadsheet.
+    allowed = {
+        "csv.writer(": {"core/exports.py", "demo/scale_finess.py"},
+        "csv.DictWriter(": set(),
+        "Workbook(": {"documents/renderers.py"},
+    }
     found = {needle: set() for needle in allowed}
     for path in root.glob("*/**/*.py"):
         relative = path.relative_to(root).as_posix()

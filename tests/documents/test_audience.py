@@ -346,8 +346,9 @@ class TestQueryCounts:
         self.warm(client, url)
         # session and user 2, savepoint pair 2, establishments + memberships + terms 3 (the cards),
         # documents 1, their memberships 1 (subjects), navigation roles 1, the groupements' links 1;
-        # pooled functions section (functions room): current memberships 1, subscriptions 1.
-        with django_assert_num_queries(13):
+        # pooled functions section (functions room): current memberships 1, subscriptions 1;
+        # governance section: the member's convocations 1 (none yet).
+        with django_assert_num_queries(14):
             response = client.get(url)
         assert response.status_code == 200
         assert response.content.decode().count("Télécharger<span") == min(2 * count, 50)

@@ -323,6 +323,6 @@ class TestPortal:
             )
             services.cost_key_set(function=other, year=2026, method=KeyMethod.EQUAL)
             services.other_cost_add(function=other, year=2026, label="Licence", amount=Decimal(100))
-        # the members portal (with its documents section), then three years' split of the one
-        # groupement (6 queries a year).
-        assert queries(portal_client, reverse("members:portal")) == 28
+        # the members portal (with its documents and governance sections), then three years' split of
+        # the one groupement (6 queries a year).
+        assert queries(portal_client, reverse("members:portal")) == 29
