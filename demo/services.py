@@ -14,11 +14,11 @@ from accounts.enums import Role
 from accounts.models import User
 from accounts.services import role_grant
 from demo import data
-from demo.functions import functions_load
 from demo.governance import governance_demo_load
 from demo.people import demo_invitation, demo_totp_device
 from documents.models import GenerationJob
 from documents.services import document_request
+from functions.samples import functions_load
 from members.enums import EligibilityCategory, GroupementKind, GroupementStatus, MembershipCategory
 from members.finess.importer import finess_import
 from members.models import Departement, Establishment, Groupement, LegalEntity, Membership, Region

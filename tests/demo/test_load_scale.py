@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
@@ -57,10 +59,14 @@ def test_a_small_national_instance_through_the_services(capsys):
     assert JournalEntry.objects.filter(action=JournalAction.ROLE_GRANTED).count() == SMALL["users"]
     assert JournalEntry.objects.filter(action=JournalAction.MEMBER_ADMITTED).count() == Membership.objects.count()
     assert apps.get_model("members", "MembershipEvent").objects.count() >= Membership.objects.count()  # pghistory
-    assert GenerationJob.objects.filter(groupement__in=groupements).count() == 6
+    # members: register and workbook; functions: the cost sharing (PDF and XLSX), for each groupement
+    assert GenerationJob.objects.filter(groupement__in=groupements).count() == 12
+    from functions.models import GroupementFunction
+
+    assert {f.groupement_id for f in GroupementFunction.objects.all()} == {g.pk for g in groupements}
 
     output = capsys.readouterr().out
-    assert "Étape 1/5 : Extrait FINESS national" in output
+    assert re.search(r"Étape 1/\d+ : Extrait FINESS national", output)  # rooms add steps after it
     assert "Instance nationale prête" in output
 
 

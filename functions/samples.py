@@ -1,4 +1,5 @@
-"""The demo's pooled functions: each demo groupement runs four realistic functions on its real
+"""Sample pooled functions, for the demo (``load_demo``) and the national instance (``functions/scale.py``):
+each groupement runs four realistic functions on its real
 FINESS members, with figures for this year and next year (the budget of N+1 is voted by 31 October).
 
 * qualité et gestion des risques: a shared quality manager (0.8 FTE), split by places;
@@ -37,7 +38,9 @@ def _percentages(count: int) -> list[Decimal]:
     return [Decimal(100) - others * (count - 1), *([others] * (count - 1))]
 
 
-def functions_load(*, groupement: Groupement, members: list[LegalEntity], founded_on: datetime.date, actor) -> None:
+def functions_load(
+    *, groupement: Groupement, members: list[LegalEntity], founded_on: datetime.date, actor, enqueue: bool = True
+) -> None:
     """Create the demo functions of ``groupement`` (members in FINESS order, all members since ``founded_on``)."""
     if GroupementFunction.objects.filter(groupement=groupement).exists() or len(members) < 2:
         return
@@ -151,4 +154,4 @@ def functions_load(*, groupement: Groupement, members: list[LegalEntity], founde
             actor=actor,
         )  # fmt: skip
     for kind in COST_SHARING_KINDS:
-        document_request(kind=kind, groupement=groupement, year=this_year, actor=actor)
+        document_request(kind=kind, groupement=groupement, year=this_year, actor=actor, enqueue=enqueue)
