@@ -136,7 +136,7 @@ def functions_load(
         ),
     )
     services.subscription_create(function=mobility, legal_entity=lender, starts_on=founded_on, actor=actor)
-    extension = datetime.date(this_year, 10, 1)
+    extension = max(datetime.date(this_year, 10, 1), founded_on)  # a later founding extends it at once
     subscribe_all(mobility, start=extension, who=members[1:])
     services.post_create(
         function=mobility, job_title="Coordinatrice mobilité et orientation", fte=Decimal("1.0"),
