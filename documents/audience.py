@@ -25,8 +25,8 @@ from documents import registry
 from documents.enums import DocumentStatus
 from documents.registry import Audience
 from members import perms as member_perms
-from members.access import objects_granted_to
-from members.models import Departement, Establishment, Groupement, Membership, Region
+from members.access import objects_granted_to, reads_in_scope
+from members.models import Establishment, Groupement, Membership
 
 
 def member_groupement_ids(user, day: datetime.date | None = None) -> QuerySet:
@@ -41,15 +41,6 @@ def member_groupement_ids(user, day: datetime.date | None = None) -> QuerySet:
         .filter(legal_entity_id__in=directed)
         .values("groupement_id")
     )
-
-
-def reader_scope_q(user) -> Q:
-    """Groupements in the user's reading scope: of a région they review, or with a département they read."""
-    regions = objects_granted_to(user=user, right=member_perms.REVIEW_REGION, queryset=Region.objects.all())
-    departements = objects_granted_to(
-        user=user, right=member_perms.READ_DEPARTEMENT, queryset=Departement.objects.all()
-    )
-    return Q(region__in=regions.values("pk")) | Q(departements__in=departements.values("pk"))
 
 
 def _checker(user_or_checker) -> ObjectPermissionChecker:
@@ -73,7 +64,7 @@ def audiences_for(checker, groupement) -> frozenset[Audience]:
     audiences = set()
     if Groupement.objects.filter(pk=groupement.pk, pk__in=member_groupement_ids(user)).exists():
         audiences.add(Audience.MEMBERS)
-    if Groupement.objects.filter(reader_scope_q(user), pk=groupement.pk).exists():
+    if reads_in_scope(user, groupement):
         audiences.add(Audience.READERS)
     return frozenset(audiences)
 

@@ -7,7 +7,6 @@ départements), read-only. Managing them needs ``functions.manage_functions``.
 
 from core import rights
 from documents.perms import GENERATE_DOCUMENTS
-from members import perms as member_perms
 
 
 ROOM = "functions"
@@ -20,23 +19,6 @@ MANAGE_FUNCTIONS = rights.declare(
 def can_manage_functions(checker, groupement) -> bool:
     """The groupement's director and staff (``manage_functions`` on the groupement), while it is not dissolved."""
     return MANAGE_FUNCTIONS.held_by(checker, groupement) and groupement.dissolved_on is None
-
-
-def can_view_as_staff(checker, groupement) -> bool:
-    """Who sees the groupement's dashboard (``members.view_groupement``) sees its functions."""
-    return member_perms.VIEW_GROUPEMENT.held_by(checker, groupement)
-
-
-def can_read_as_reviewer(groupement, *, regions, departements) -> bool:
-    """An ARS reader of the groupement's région, or a département reader of one of its départements.
-
-    ``regions`` and ``departements`` are the reader's scope, read once
-    (``members.selectors.review_scope_for_user``); ``groupement.departements`` should be prefetched.
-    """
-    if any(region.pk == groupement.region_id for region in regions):
-        return True
-    codes = {departement.pk for departement in departements}
-    return any(departement.pk in codes for departement in groupement.departements.all())
 
 
 def function_abilities(checker, groupement, *, reader: bool) -> dict[str, bool]:

@@ -19,11 +19,10 @@ from core.perms import request_checker
 from documents.perms import GENERATE_DOCUMENTS
 from documents.services import document_request
 from functions import forms, perms, selectors, services
-from functions.access import groupement_for_reading
 from functions.documents import COST_SHARING_KINDS
 from functions.models import GroupementFunction, SharedPost, Subscription
 from functions.sharing import year_split
-from members.access import get_groupement_for
+from members.access import get_groupement_for, get_groupement_for_reading
 
 
 def _abilities(request, groupement, reader: bool) -> dict[str, bool]:
@@ -70,7 +69,7 @@ def _run(form, call):
 
 @require_safe
 def catalogue(request, slug: str):
-    groupement, reader = groupement_for_reading(request, slug)
+    groupement, reader = get_groupement_for_reading(request, slug)
     today = timezone.localdate()
     context = {
         "groupement": groupement,
@@ -104,7 +103,7 @@ def function_type_create(request, slug: str):
 
 @require_safe
 def function_detail(request, slug: str, function_id: int):
-    groupement, reader = groupement_for_reading(request, slug)
+    groupement, reader = get_groupement_for_reading(request, slug)
     function = _function_or_404(groupement, function_id)
     year = _year(request, timezone.localdate().year)
     detail = selectors.function_detail(groupement=groupement, function=function, year=year)
@@ -395,7 +394,7 @@ def other_cost_add(request, slug: str, function_id: int):
 
 @require_safe
 def sharing(request, slug: str, year: int | None = None):
-    groupement, reader = groupement_for_reading(request, slug)
+    groupement, reader = get_groupement_for_reading(request, slug)
     if year is None:
         return redirect("functions:sharing", slug=groupement.slug, year=timezone.localdate().year)
     if not 2000 <= year <= 2100:

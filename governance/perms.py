@@ -27,16 +27,6 @@ MANAGE_DIRECTOR = rights.declare(
 )
 
 
-def can_read_governance(checker, groupement, departement_ids=None) -> bool:
-    """Groupement director and staff (view right), the ARS of its région and the readers of one of its
-    départements read its governance pages; readers never write (accounts middleware)."""
-    if member_perms.VIEW_GROUPEMENT.held_by(checker, groupement):
-        return True
-    if checker.has_perm(member_perms.REVIEW_REGION, groupement.region):
-        return True
-    return any(checker.has_perm(member_perms.READ_DEPARTEMENT, d) for d in groupement.departements.all())
-
-
 def can_manage_meetings(checker, groupement) -> bool:
     """Holders of ``governance.manage_meetings`` on the groupement (its director and staff)."""
     return MANAGE_MEETINGS.held_by(checker, groupement)

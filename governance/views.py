@@ -12,17 +12,13 @@ from core.perms import request_checker
 from governance import forms, perms, selectors, services
 from governance.enums import AttendanceStatus, MeetingStatus
 from governance.models import Attendance, ConventionVersion, DirectorNomination, Meeting
-from members.access import get_groupement_for
+from members.access import get_groupement_for, get_groupement_for_reading
 from members.models import Groupement, Membership
 
 
 def _readable_groupement(request, slug: str) -> Groupement:
     """The groupement, for its staff and for the ARS and département readers of its territory (read-only)."""
-    groupement = get_object_or_404(
-        Groupement.objects.select_related("region").prefetch_related("departements"), slug=slug
-    )
-    if not perms.can_read_governance(request_checker(request), groupement):
-        raise PermissionDenied("Vous n'avez pas accès à la gouvernance de ce groupement.")
+    groupement, _reader = get_groupement_for_reading(request, slug)
     return groupement
 
 

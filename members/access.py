@@ -1,8 +1,10 @@
 """Who may see what: the groupement a request is about, checked once (every room with pages under
-/groupement/<slug>/), and the rows a user holds a right on (``objects_granted_to``)."""
+/groupement/<slug>/), whether a reader has it in scope, and the rows a user holds a right on
+(``objects_granted_to``)."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, OuterRef, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 from guardian.utils import get_group_obj_perms_model
@@ -10,7 +12,7 @@ from guardian.utils import get_group_obj_perms_model
 from core import rights
 from core.perms import is_platform_admin, request_checker, require
 from members import perms
-from members.models import Groupement
+from members.models import Departement, Groupement, Region
 
 
 def get_groupement_for(request, slug: str, right: rights.Right = perms.VIEW_GROUPEMENT) -> Groupement:
@@ -58,3 +60,36 @@ def objects_granted_to(*, user, right: rights.Right, queryset: QuerySet, with_su
         granted = holder.objects.filter(content_object=OuterRef("pk"))
     granted = granted.filter(group__user=user, permission__codename=right.codename)
     return queryset.filter(pk__in=assigned).filter(Exists(granted))
+
+
+def reader_scope_q(user) -> Q:
+    """Groupements in a reader's scope: of a région they review (ARS, ``members.review_region``), or
+    with one of the départements they read (conseil départemental, ``members.read_departement``).
+    The one rule of "this groupement is in the reader's territory"."""
+    regions = objects_granted_to(user=user, right=perms.REVIEW_REGION, queryset=Region.objects.all())
+    departements = objects_granted_to(user=user, right=perms.READ_DEPARTEMENT, queryset=Departement.objects.all())
+    return Q(region__in=regions.values("pk")) | Q(departements__in=departements.values("pk"))
+
+
+def reads_in_scope(user, groupement: Groupement) -> bool:
+    """Whether ``groupement`` is in the territory of a reader (``reader_scope_q``): one query."""
+    if user is None or not user.is_authenticated:
+        return False
+    return Groupement.objects.filter(reader_scope_q(user), pk=groupement.pk).exists()
+
+
+def get_groupement_for_reading(request, slug: str) -> tuple[Groupement, bool]:
+    """The groupement named in the URL and whether the user reads it as an ARS or département reader.
+
+    Its director and staff (``members.view_groupement``) read it as staff (``False``); a reader with
+    the groupement in scope (``reads_in_scope``) reads it read-only (``True``); anyone else gets 403.
+    Readers never write whatever the page shows (accounts' read-only middleware).
+    """
+    groupement = get_object_or_404(
+        Groupement.objects.select_related("region").prefetch_related("departements"), slug=slug
+    )
+    if perms.can_view_groupement(request_checker(request), groupement):
+        return groupement, False
+    if reads_in_scope(request.user, groupement):
+        return groupement, True
+    raise PermissionDenied("Vous n'avez pas accès à ce groupement.")
