@@ -171,24 +171,7 @@ def coverage_rows(
             derogation_on=Subquery(granted.values("decision_on")[:1]),
             derogation_ground=Subquery(granted.values("ground")[:1]),
         )
-        .values(
-            "id",
-            "name",
-            "finess",
-            "category_code",
-            "category_label",
-            "legal_entity__name",
-            "legal_entity__finess",
-            "closed",
-            "closed_on",
-            "status",
-            "gtsms_name",
-            "gtsms_since",
-            "ght_name",
-            "ght_since",
-            "derogation_on",
-            "derogation_ground",
-        )
+        .values(*ROW_FIELDS)
         .order_by("name", "finess")
     )
 

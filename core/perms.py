@@ -64,9 +64,3 @@ def require(allowed: bool, message: str) -> None:
     """Refuse with ``RightRequired(message)`` unless ``allowed`` (a predicate's answer)."""
     if not allowed:
         raise RightRequired(message)
-
-
-def acting(actor) -> bool:
-    """Whether a service call has a user to check: ``actor=None`` is the platform itself (commands,
-    the demo loader, the worker), which is not checked."""
-    return actor is not None

@@ -25,16 +25,14 @@ from documents import registry
 from documents.enums import DocumentStatus
 from documents.registry import Audience
 from members import perms as member_perms
-from members.access import objects_granted_to, reads_in_scope
-from members.models import Establishment, Groupement, Membership
+from members.access import directed_establishments, reads_in_scope
+from members.models import Groupement, Membership
 
 
 def member_groupement_ids(user, day: datetime.date | None = None) -> QuerySet:
     """Ids of the groupements the user directs a member of, on ``day`` (today by default), as a
     subquery: an establishment they direct belongs to a legal entity with an active membership."""
-    directed = objects_granted_to(
-        user=user, right=member_perms.DIRECT_ESTABLISHMENT, queryset=Establishment.objects.all(), with_superuser=False
-    ).values("legal_entity_id")
+    directed = directed_establishments(user).values("legal_entity_id")
     return (
         Membership.objects.active_on(day or timezone.localdate())
         .members()

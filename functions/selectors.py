@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from functions.catalogue import LEGAL_ARTICLE
 from functions.models import (
@@ -27,8 +26,8 @@ from functions.models import (
     Subscription,
 )
 from functions.sharing import ZERO, FunctionSplit, Share, YearSplit, function_inputs, split_function, year_split
-from members import perms as member_perms
-from members.models import Establishment, Groupement, LegalEntity, Membership
+from members.access import directed_establishments
+from members.models import Groupement, LegalEntity, Membership
 
 
 LEGAL_MINIMUM = 1
@@ -282,9 +281,7 @@ def portal_functions_for_user(*, user, day: datetime.date | None = None) -> list
     groupements, not with the number of functions, members or subscriptions."""
     day = day or timezone.localdate()
     years = portal_years(day)
-    establishments = get_objects_for_user(
-        user, member_perms.DIRECT_ESTABLISHMENT, klass=Establishment, accept_global_perms=False
-    )
+    establishments = directed_establishments(user)
     memberships = list(
         Membership.objects.filter(legal_entity_id__in=establishments.values("legal_entity_id"))
         .members()

@@ -1,29 +1,34 @@
 """The convocation e-mails, one per member representative, through the one e-mail service (``core.mail``)."""
 
 from django.utils import timezone
-from guardian.shortcuts import get_users_with_perms
+from guardian.utils import get_group_obj_perms_model
 
 from core.mail import mail_send
 from governance.models import Meeting
 from members import perms as member_perms
+from members.models import Establishment
 
 
 def convocation_recipients(meeting: Meeting) -> list[tuple[str, str]]:
-    """(member name, e-mail) of each member's representative: the directors of its establishments."""
-    codename = member_perms.DIRECT_ESTABLISHMENT.codename
-    recipients = []
-    seen = set()
-    attendances = meeting.attendances.select_related("membership__legal_entity").prefetch_related(
-        "membership__legal_entity__establishments"
+    """(member name, e-mail) of each member's representative: the active directors of its
+    establishments (``members.direct_establishment``, granted through role groups). One query."""
+    holder = get_group_obj_perms_model(Establishment)
+    rows = (
+        holder.objects.filter(
+            permission__codename=member_perms.DIRECT_ESTABLISHMENT.codename,
+            content_object__legal_entity__memberships__attendances__meeting=meeting,
+            group__user__is_active=True,
+        )
+        .exclude(group__user__email="")
+        .values_list("content_object__legal_entity__name", "group__user__email")
+        .order_by("content_object__legal_entity__name", "group__user__email")
+        .distinct()
     )
-    for attendance in attendances:
-        entity = attendance.membership.legal_entity
-        for establishment in entity.establishments.all():
-            users = get_users_with_perms(establishment, only_with_perms_in=[codename], with_group_users=True)
-            for user in users:
-                if user.is_active and user.email and user.email not in seen:
-                    seen.add(user.email)
-                    recipients.append((entity.name, user.email))
+    recipients, seen = [], set()
+    for member_name, email in rows:
+        if email not in seen:
+            seen.add(email)
+            recipients.append((member_name, email))
     return recipients
 
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from core.formatting import format_date
 from governance import perms, rules
@@ -19,8 +18,7 @@ from governance.models import (
     PcdOpinion,
     Vote,
 )
-from members import perms as member_perms
-from members.models import Establishment
+from members.access import directed_establishments
 
 
 def meeting_list(*, groupement) -> QuerySet[Meeting]:
@@ -216,10 +214,7 @@ class PortalMeeting:
 def portal_meetings(*, user, now=None) -> tuple[list[PortalMeeting], list[Meeting]]:
     """Convocations of the members whose establishments the user directs (upcoming), and past meetings."""
     now = now or timezone.now()
-    establishments = get_objects_for_user(
-        user, member_perms.DIRECT_ESTABLISHMENT, klass=Establishment, accept_global_perms=False
-    )
-    entity_ids = establishments.values("legal_entity_id")
+    entity_ids = directed_establishments(user).values("legal_entity_id")
     attendances = list(
         Attendance.objects.filter(membership__legal_entity_id__in=entity_ids)
         .exclude(meeting__status=MeetingStatus.DRAFT)

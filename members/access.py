@@ -12,7 +12,7 @@ from guardian.utils import get_group_obj_perms_model
 from core import rights
 from core.perms import is_platform_admin, request_checker, require
 from members import perms
-from members.models import Departement, Groupement, Region
+from members.models import Departement, Establishment, Groupement, Region
 
 
 def get_groupement_for(request, slug: str, right: rights.Right = perms.VIEW_GROUPEMENT) -> Groupement:
@@ -60,6 +60,14 @@ def objects_granted_to(*, user, right: rights.Right, queryset: QuerySet, with_su
         granted = holder.objects.filter(content_object=OuterRef("pk"))
     granted = granted.filter(group__user=user, permission__codename=right.codename)
     return queryset.filter(pk__in=assigned).filter(Exists(granted))
+
+
+def directed_establishments(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The establishments ``user`` directs (``members.direct_establishment``, read through their role
+    assignments first): a platform administrator's too, not all of FINESS. The one source of "the
+    member director's establishments" (portal, its documents, pooled functions, convocations)."""
+    queryset = queryset if queryset is not None else Establishment.objects.all()
+    return objects_granted_to(user=user, right=perms.DIRECT_ESTABLISHMENT, queryset=queryset, with_superuser=False)
 
 
 def reader_scope_q(user) -> Q:

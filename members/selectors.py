@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from core.models import JournalEntry
 from members import perms
-from members.access import objects_granted_to
+from members.access import directed_establishments, objects_granted_to
 from members.eligibility import eligibility_of_rule
 from members.enums import EligibilityCategory, GroupementKind, MembershipCategory
 from members.models import (
@@ -110,10 +110,7 @@ def groupement_summary(*, groupement: Groupement, day: datetime.date | None = No
 
 def _directed_establishments(*, user) -> QuerySet[Establishment]:
     qs = Establishment.objects.select_related("legal_entity", "departement")
-    # The portal lists the establishments the user runs, a platform administrator's too (not all of FINESS).
-    return objects_granted_to(user=user, right=perms.DIRECT_ESTABLISHMENT, queryset=qs, with_superuser=False).order_by(
-        "name"
-    )
+    return directed_establishments(user, qs).order_by("name")
 
 
 def review_scope_for_user(*, user) -> tuple[list[Region], list[Departement]]:

@@ -25,7 +25,7 @@ from core.enums import JournalAction
 from core.exceptions import BusinessRuleError
 from core.formatting import format_date
 from core.journal import journal_record
-from core.perms import acting, checker_for, is_platform_admin, require
+from core.perms import checker_for, is_platform_admin, require
 from members import perms
 from members.eligibility import may_be_member
 from members.enums import GroupementKind, GroupementStatus, LeaveReason, MembershipCategory
@@ -570,7 +570,7 @@ def ght_membership_save(*, ght_membership: GhtMembership, actor: AbstractBaseUse
 def _require_platform_admin(actor: AbstractBaseUser | None, what: str) -> None:
     """Groupements, GHT memberships and dérogations are recorded by platform administrators (the
     Django admin); ``actor=None`` is the platform itself (demo, commands)."""
-    if acting(actor):
+    if actor is not None:  # None is the platform itself (commands, demo), not checked
         require(is_platform_admin(actor), f"Seul un administrateur de la plateforme peut {what}.")
 
 
